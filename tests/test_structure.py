@@ -1,0 +1,141 @@
+"""The numbered structure of real acts, as a lawyer would cite it (TXT, Markdown, HTML)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from parsers import parse_file
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def _by_label(act, label: str, start: str = ""):
+    hits = [u for u in act.units if u.label == label and u.text.startswith(start)]
+    assert hits, f"no unit {label!r} starting {start!r}"
+    return hits[0]
+
+
+def _parent(act, unit):
+    return next((u for u in act.units if u.id == unit.parent), None)
+
+
+@pytest.fixture(scope="module")
+def kz107():
+    return parse_file(FIX / "kz_minjust_2020_107_pravila_vypiska_reestr_zaloga_rus.md")
+
+
+def test_order_points_and_their_subparagraphs_are_top_level(kz107):
+    p2 = _by_label(kz107, "2.", "Департаменту")
+    assert p2.parent is None and p2.kind == "paragraph"
+    sub = _by_label(kz107, "2)", "размещение настоящего приказа")
+    assert _parent(kz107, sub) is p2 and sub.kind == "subparagraph"
+
+
+def test_rules_appendix_holds_chapters_and_its_own_appendices(kz107):
+    rules = _by_label(kz107, "Приложение 1", "к приказу")
+    assert rules.kind == "appendix" and rules.parent is None
+    ch2 = _by_label(kz107, "Глава 2")
+    assert ch2.text == "Порядок оказания государственной услуги." and _parent(kz107, ch2) is rules
+    p5 = _by_label(kz107, "5.", "Запрос передается")
+    assert _parent(kz107, p5) is ch2
+    form = _by_label(kz107, "Приложение 3", "к Правилам")
+    assert _parent(kz107, form) is rules
+
+
+def test_continuation_paragraph_is_unnumbered_text_under_its_paragraph(kz107):
+    cont = next(u for u in kz107.units if u.text.startswith("После обработки запроса"))
+    assert cont.kind == "text" and cont.label == ""
+    assert _parent(kz107, cont).label == "6."
+
+
+def test_service_standard_rows_are_cited_by_their_number(kz107):
+    row = _by_label(kz107, "table:3")
+    assert row.kind == "table_row"
+    assert row.text.startswith("Срок оказания государственной услуги С момента подачи заявления")
+    assert row.cells[0] == "3." and "20 (двадцати) минут" in row.cells[2]
+
+
+def test_metadata_comes_from_the_approval_stamp(kz107):
+    assert (kz107.act_type, kz107.number, kz107.date) == ("приказ", "107", "2020-06-19")
+    assert kz107.issuer == "Министр юстиции Республики Казахстан"
+    assert kz107.title.startswith("Об утверждении Правил оказания государственной услуги")
+    assert kz107.language == "ru"
+
+
+def test_numbered_fields_of_a_form_are_not_clauses():
+    act = parse_file(FIX / "kz_minjust_2023_1010_pravila_aktualizaciya_naimenovaniya_yul_rus.md")
+    field = next(u for u in act.units if "БИН юридического лица" in u.text)
+    assert field.label == "" and field.kind == "text" and field.text.startswith("1. БИН")
+    assert _parent(act, field).label == "Приложение 1"
+    # while the clauses of the rules keep their numbers
+    assert _by_label(act, "9.", "Для получения государственной услуги").kind == "paragraph"
+
+
+def test_russian_federal_rules_with_roman_sections_and_letter_subparagraphs():
+    act = parse_file(FIX / "ru_pravitelstvo_2019_146_pravila_goskontrolya.txt")
+    sec = _by_label(act, "I.", "Общие положения")
+    assert sec.kind == "section"
+    p3 = _by_label(act, "3.", "Государственный контроль и надзор включает")
+    assert _parent(act, p3) is sec
+    letter = _by_label(act, "г)", "проведения мероприятий по профилактике")
+    assert _parent(act, letter) is p3 and letter.kind == "subparagraph"
+    # Cyrillic Х typed for the roman ten is kept as printed
+    assert _by_label(act, "ХII.").kind == "section"
+    assert (act.act_type, act.number, act.date) == ("постановление", "146", "2019-02-13")
+    assert act.issuer == "ПРАВИТЕЛЬСТВО РОССИЙСКОЙ ФЕДЕРАЦИИ"
+
+
+def test_kazakh_chapters_tarau_and_language():
+    act = parse_file(FIX / "kz_almaty_obl_maslihat_2019_0828_pravila_pogrebeniya_kaz.md")
+    assert act.language == "kk"
+    ch = _by_label(act, "1-тарау", "Жалпы ережелер")
+    assert ch.kind == "chapter"
+    sub = _by_label(act, "5)", "қайтыс болу фактісін")
+    assert _parent(act, sub).label == "2." and _parent(act, _parent(act, sub)) is ch
+
+
+def test_amendment_notes_are_kept_apart_from_clause_text():
+    act = parse_file(FIX / "kz_government_2023_0630_tipovye_pravila_socpomoschi_mio_rus.md")
+    notes = [u for u in act.units if u.role == "note"]
+    assert notes and all(u.text.startswith("Сноска.") for u in notes)
+    p3 = _by_label(act, "3.", "")
+    assert "Сноска" not in p3.text
+    note = next(u for u in notes if u.text.startswith("Сноска. Пункт 5 в редакции"))
+    assert _parent(act, note).label == "5."
+
+
+def test_kyrgyz_law_articles_inside_sections_and_edition_notes():
+    act = parse_file(FIX / "kg_zakon_o_dorozhnom_dvizhenii.txt")
+    sec = _by_label(act, "Раздел I", "ОБЩИЕ ПОЛОЖЕНИЯ")
+    art = _by_label(act, "Статья 2", "Основные термины")
+    assert art.kind == "article" and _parent(act, art) is sec
+    assert any(u.role == "note" and u.text.startswith("(В редакции Закона") for u in act.units)
+
+
+def test_utf16_word_html_is_decoded_and_structured():
+    act = parse_file(FIX / "ru_pravitelstvo_proekt_pp_vred_vodnym_obektam_utf16.html")
+    assert act.format == "html"
+    sec = _by_label(act, "I.", "Общие положения")
+    p2 = _by_label(act, "2.", "Вред водному объекту подлежит возмещению")
+    assert _parent(act, p2) is sec
+
+
+def test_html_letter_subparagraphs_and_consultant_notes():
+    act = parse_file(FIX / "eaeu_eek_2016_161_poryadok_vzaimnogo_predostavleniya.html")
+    p5 = _by_label(act, "5.", "Предоставление сведений осуществляется следующими способами")
+    b = _by_label(act, "б)", "в электронном виде")
+    assert _parent(act, b) is p5
+    assert any(u.role == "note" and u.text.startswith("КонсультантПлюс") for u in act.units)
+
+
+def test_units_cover_the_whole_text_in_document_order(kz107):
+    ids = [u.id for u in kz107.units]
+    assert ids == [f"u{i}" for i in range(1, len(ids) + 1)]
+    seen = set()
+    for u in kz107.units:
+        assert u.parent is None or u.parent in seen, "a parent comes before its children"
+        seen.add(u.id)
+    body = " ".join(u.text for u in kz107.units)
+    for phrase in ("ПРИКАЗЫВАЮ", "М. Бекетаев", "в течение пятнадцати рабочих дней со дня ее регистрации"):
+        assert phrase in body

@@ -1,0 +1,1 @@
+"""Norma's domain and storage: acts, campaigns, verdicts, reports, and the CLI."""
