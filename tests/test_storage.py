@@ -1,0 +1,239 @@
+"""Storage: the database's schema and settings, acts and units, the blob store, search."""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from parsers import parse_file
+from parsers.model import Act, Unit
+from tracker import acts as acts_mod
+from tracker.acts import (
+    act_key,
+    act_versions,
+    get_act,
+    get_units,
+    list_acts,
+    load_act,
+    save_act,
+    search_units,
+)
+from tracker.db import applied_migrations, default_db_path, instance_dir, migrate, migration_names, open_db
+from tracker.files import blob_path, read_blob, record_file, store_blob
+
+FIXTURES = Path(__file__).parent / "fixtures"
+KZ_107 = FIXTURES / "kz_minjust_2020_107_pravila_vypiska_reestr_zaloga_rus.md"
+RU_146 = FIXTURES / "ru_pravitelstvo_2019_146_pravila_goskontrolya.txt"
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_db(tmp_path / "norma.db")
+    yield database
+    database.close()
+
+
+def counts(db) -> dict[str, int]:
+    return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("files", "acts", "units", "units_fts")}
+
+
+def small_act(file: str = "pravila.md", **meta) -> Act:
+    units = [
+        Unit("u1", None, "chapter", "Глава 1", "Общие положения"),
+        Unit("u2", "u1", "paragraph", "1.", "Услугополучатель обращается с заявлением к услугодателю."),
+        Unit("u3", "u2", "subparagraph", "1)", "Ёмкость хранилища определяет услугодатель.", page=2),
+        Unit("u4", None, "table_row", "table:1", "Срок 15 рабочих дней", cells=["1", "Срок", "15 рабочих дней"]),
+        Unit("u5", None, "text", "", "Изменён приказом от 1 января 2021 года", role="note"),
+    ]
+    return Act(file=file, format="md", units=units, warnings=["page 3: table continues"], **meta)
+
+
+def add(db, act: Act, content: bytes | None = None, **kw) -> int:
+    """Store an act as the importer would: its file first, then the act."""
+    data = content if content is not None else act.file.encode() + repr(act.to_dict()).encode()
+    sha, rel = store_blob(db, data)
+    with db.atomic():
+        record_file(db, sha256=sha, name=act.file, size=len(data), fmt=act.format, stored_path=rel)
+        return save_act(db, act, sha, **kw)
+
+
+# --- the database -------------------------------------------------------------------------
+
+
+def test_migrations_run_once_and_reopening_is_harmless(tmp_path):
+    path = tmp_path / "norma.db"
+    first = open_db(path)
+    names = migration_names()
+    assert applied_migrations(first) == names
+    act_id = add(first, small_act())
+    before = counts(first)
+    first.close()
+
+    second = open_db(path)
+    assert migrate(second) == []
+    assert applied_migrations(second) == names
+    assert second.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == len(names)
+    assert counts(second) == before
+    assert get_act(second, act_id)["title"] is None
+
+
+def _open_in_process(path: str) -> list[str]:
+    return applied_migrations(open_db(path))
+
+
+def test_processes_opening_a_new_database_together_create_the_schema_once(tmp_path):
+    path = str(tmp_path / "shared.db")
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        results = pool.map(_open_in_process, [path] * 3)
+    names = migration_names()
+    assert results == [names] * 3
+    db = open_db(path)
+    assert db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == len(names)
+
+
+def test_connection_uses_wal_foreign_keys_and_waits_for_locks(db):
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+
+
+def test_an_act_cannot_point_at_a_file_that_was_never_stored(db):
+    with pytest.raises(sqlite3.IntegrityError):
+        save_act(db, small_act(), "0" * 64)
+    assert counts(db) == {"files": 0, "acts": 0, "units": 0, "units_fts": 0}
+
+
+def test_default_locations_follow_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("NORMA_DB", raising=False)
+    monkeypatch.setenv("NORMA_INSTANCE", str(tmp_path / "inst"))
+    assert instance_dir() == tmp_path / "inst"
+    assert default_db_path() == tmp_path / "inst" / "norma.db"
+    monkeypatch.setenv("NORMA_DB", str(tmp_path / "other.db"))
+    assert default_db_path() == tmp_path / "other.db"
+    monkeypatch.delenv("NORMA_INSTANCE")
+    assert instance_dir().name == "instance"
+
+
+# --- acts and units -----------------------------------------------------------------------
+
+
+def test_stored_act_reads_back_as_parsed(db):
+    act = parse_file(KZ_107)
+    act_id = add(db, act, KZ_107.read_bytes())
+    assert load_act(db, act_id).to_dict() == act.to_dict()
+    units = get_units(db, act_id)
+    assert [u["uid"] for u in units] == [u.id for u in act.units]
+    assert [u["seq"] for u in units] == list(range(len(act.units)))
+    row = get_act(db, act_id)
+    assert (row["number"], row["date"], row["unit_count"]) == (act.number, act.date, len(act.units))
+
+
+def test_json_fields_come_back_as_python_values(db):
+    act = small_act()
+    facts = {"u2": {"modality": "obligation", "deadlines": []}}
+    act_id = add(db, act, facts=facts, burden={"documents": 1})
+    row = get_act(db, act_id)
+    assert row["warnings"] == act.warnings and row["burden"] == {"documents": 1}
+    units = {u["uid"]: u for u in get_units(db, act_id)}
+    assert units["u4"]["cells"] == ["1", "Срок", "15 рабочих дней"]
+    assert units["u2"]["facts"] == facts["u2"] and units["u1"]["facts"] is None
+    assert units["u5"]["role"] == "note" and units["u3"]["page"] == 2
+
+
+def test_saving_an_act_is_all_or_nothing(db, monkeypatch):
+    add(db, small_act("first.md"))
+    before = counts(db)
+    seen: dict[str, int] = {}
+
+    def broken_index(database, act_id, units):
+        seen["units_written"] = database.execute("SELECT COUNT(*) FROM units WHERE act_id = ?",
+                                                  [act_id]).fetchone()[0]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(acts_mod, "_index_units", broken_index)
+    with pytest.raises(RuntimeError):  # inside the caller's transaction
+        add(db, small_act("second.md"))
+    assert seen.pop("units_written") == 5  # the failure came after the units were inserted
+    assert counts(db) == before
+
+    sha, rel = store_blob(db, b"third")
+    record_file(db, sha256=sha, name="third.md", size=5, fmt="md", stored_path=rel)  # committed
+    with pytest.raises(RuntimeError):  # save_act's own transaction
+        save_act(db, small_act("third.md"), sha)
+    assert seen["units_written"] == 5
+    assert counts(db) == {**before, "files": before["files"] + 1}
+
+
+def test_a_later_file_of_the_same_act_is_its_next_version(db):
+    meta = {"act_type": "приказ", "number": "107", "date": "2020-06-19", "issuer": "Министр юстиции"}
+    first = add(db, small_act("a.md", **meta))
+    other = add(db, small_act("unrelated.md"))
+    second = add(db, small_act("b.docx", **meta), b"different bytes")
+    third = add(db, small_act("c.pdf", **meta), b"more different bytes")
+    assert get_act(db, second)["version_of"] == first
+    assert get_act(db, third)["version_of"] == second
+    assert get_act(db, other)["version_of"] is None
+    assert [v["id"] for v in act_versions(db, first)] == [first, second, third]
+    assert [v["id"] for v in act_versions(db, third)] == [first, second, third]
+    assert {r["id"]: r["is_latest"] for r in list_acts(db)} == {first: False, other: True, second: False, third: True}
+    assert [r["id"] for r in list_acts(db, latest_only=True)] == [other, third]
+
+
+def test_act_identity_uses_metadata_else_the_file_name():
+    meta = {"act_type": "Приказ", "number": "107", "date": "2020-06-19", "issuer": "Министр юстиции РК"}
+    assert act_key(small_act("x.md", **meta)) == act_key(small_act("y.pdf", **{**meta, "act_type": "приказ"}))
+    assert act_key(small_act("x.md", **meta)) != act_key(small_act("x.md", **{**meta, "number": "108"}))
+    assert act_key(small_act("x.md", **meta)) != act_key(small_act("x.md", language="kk", **meta))
+    assert act_key(small_act("Правила Услуги.docx")) == act_key(small_act("правила  услуги.PDF"))
+    assert act_key(small_act("pravila_a.md")) != act_key(small_act("pravila_b.md"))
+
+
+# --- the blob store -----------------------------------------------------------------------
+
+
+def test_stored_blob_is_byte_identical_to_the_input(db):
+    data = KZ_107.read_bytes()
+    sha, rel = store_blob(db, data)
+    assert sha == hashlib.sha256(data).hexdigest()
+    path = blob_path(db, sha)
+    assert path == Path(db.execute("PRAGMA database_list").fetchone()[2]).parent / rel
+    assert path.parent.name == sha[:2] and path.name == sha
+    assert hashlib.sha256(read_blob(db, sha)).hexdigest() == sha
+    assert store_blob(db, data) == (sha, rel)  # again: same place, no error
+    assert [p.name for p in path.parent.iterdir()] == [sha]  # no temporary files left behind
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def test_search_finds_other_grammatical_forms(db):
+    act_id = add(db, small_act())
+    hits = search_units(db, "заявление")
+    assert [(h["act_id"], h["uid"]) for h in hits] == [(act_id, "u2")]
+    assert [h["uid"] for h in search_units(db, "ЗАЯВЛЕНИЯМИ услугодателя")] == ["u2"]
+    assert search_units(db, "заявление отсутствует") == []
+
+
+def test_search_treats_yo_and_ye_alike(db):
+    add(db, small_act())
+    assert [h["uid"] for h in search_units(db, "емкость")] == ["u3"]
+    assert [h["uid"] for h in search_units(db, "ёмкости")] == ["u3"]
+    assert [h["uid"] for h in search_units(db, "изменен")] == ["u5"]
+
+
+def test_search_on_real_acts_can_be_limited_to_one_act(db):
+    kz = add(db, parse_file(KZ_107), KZ_107.read_bytes())
+    ru = add(db, parse_file(RU_146), RU_146.read_bytes())
+    everywhere = {h["act_id"] for h in search_units(db, "государственный", limit=1000)}
+    assert everywhere == {kz, ru}
+    assert {h["act_id"] for h in search_units(db, "государственный", act_id=ru, limit=1000)} == {ru}
+
+
+@pytest.mark.parametrize("query", ['"', "OR", "NEAR(a b)", "units_fts:x", "*", "", "  "])
+def test_search_never_reads_user_input_as_query_syntax(db, query):
+    add(db, small_act())
+    assert isinstance(search_units(db, query), list)

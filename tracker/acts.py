@@ -1,0 +1,206 @@
+"""Acts and their units in the database, and search over them.
+
+An act is stored once per imported file; a later file of "the same act" (same
+`act_key`) becomes a new row whose `version_of` points at the previous one, so
+reviews made against the old text keep pointing at the text they were made on.
+All SQL about acts lives here (DESIGN.md: views never see SQL).
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from nlp.morph import fold
+from parsers.model import Act, Unit
+from tracker.db import lemma_text, write_transaction
+
+_JSON_COLUMNS = ("warnings", "burden", "cells", "facts")
+
+
+def _norm(value: str | None) -> str:
+    """Folded, punctuation-insensitive form of a metadata value for comparing acts."""
+    return " ".join(re.findall(r"\w+", fold(value or "")))
+
+
+def act_key(act: Act) -> str:
+    """What identifies "the same act" across files and editions.
+
+    The act's own identity (type, number, date, issuer, in one language) when the
+    parser found a number and a date; otherwise the file name without extension,
+    folded, so `Pravila.docx` and `pravila.pdf` are versions of one another.
+    """
+    if act.number and act.date:
+        parts = [act.language or "", _norm(act.act_type), _norm(act.number), act.date, _norm(act.issuer)]
+        return "act:" + "|".join(parts)
+    stem = Path(act.file).stem
+    return "file:" + "_".join(re.findall(r"\w+", fold(stem)))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    for col in _JSON_COLUMNS:
+        if isinstance(row.get(col), str):
+            row[col] = json.loads(row[col])
+    return row
+
+
+def latest_version(db: sqlite_utils.Database, key: str) -> int | None:
+    """Id of the newest act with this key, or None."""
+    row = db.execute("SELECT MAX(id) FROM acts WHERE act_key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def act_for_file(db: sqlite_utils.Database, sha256: str) -> int | None:
+    """Id of the act parsed from these exact bytes, or None if they were never imported."""
+    row = db.execute("SELECT MAX(id) FROM acts WHERE file_sha256 = ?", [sha256]).fetchone()
+    return row[0] if row else None
+
+
+def save_act(db: sqlite_utils.Database, act: Act, sha256: str, *,
+             facts: dict[str, dict[str, Any]] | None = None,
+             burden: dict[str, Any] | None = None) -> int:
+    """Store an act and all its units in one transaction; return the new act's id.
+
+    The file `sha256` must already be in `files` (tracker.files.record_file), in the
+    same transaction or before. If an act with the same `act_key` exists, the new
+    row becomes its next version. `facts` maps unit ids to extracted facts.
+    """
+    key = act_key(act)
+    with write_transaction(db):
+        cursor = db.execute(
+            "INSERT INTO acts(file_sha256, version_of, act_key, title, act_type, number, date, issuer,"
+            " language, format, warnings, burden, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [sha256, latest_version(db, key), key, act.title, act.act_type, act.number, act.date,
+             act.issuer, act.language, act.format, _dumps(list(act.warnings)), _dumps(burden), _now()],
+        )
+        act_id = int(cursor.lastrowid)
+        _insert_units(db, act_id, act.units, facts or {})
+        _index_units(db, act_id, act.units)
+    return act_id
+
+
+def _insert_units(db: sqlite_utils.Database, act_id: int, units: Iterable[Unit],
+                  facts: dict[str, dict[str, Any]]) -> None:
+    db.conn.executemany(
+        "INSERT INTO units(act_id, seq, uid, parent_uid, kind, label, text, page, cells, role, facts)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [(act_id, seq, u.id, u.parent, u.kind, u.label, u.text, u.page, _dumps(u.cells), u.role,
+          _dumps(facts.get(u.id))) for seq, u in enumerate(units)],
+    )
+
+
+def _index_units(db: sqlite_utils.Database, act_id: int, units: Iterable[Unit]) -> None:
+    """Add the units' lemmatised text to the full-text index (same transaction as the units)."""
+    db.conn.executemany(
+        "INSERT INTO units_fts(act_id, uid, lemmas) VALUES (?, ?, ?)",
+        [(act_id, u.id, lemma_text(" ".join(filter(None, [u.label, u.text])))) for u in units],
+    )
+
+
+def set_facts(db: sqlite_utils.Database, act_id: int, facts: dict[str, dict[str, Any]],
+              burden: dict[str, Any] | None = None) -> None:
+    """Store extraction results for an already imported act (one transaction)."""
+    with write_transaction(db):
+        db.conn.executemany("UPDATE units SET facts = ? WHERE act_id = ? AND uid = ?",
+                            [(_dumps(f), act_id, uid) for uid, f in facts.items()])
+        if burden is not None:
+            db.execute("UPDATE acts SET burden = ? WHERE id = ?", [_dumps(burden), act_id])
+
+
+_ACT_COLUMNS = """a.*, f.name AS file_name, f.size AS file_size,
+    (SELECT COUNT(*) FROM units u WHERE u.act_id = a.id) AS unit_count,
+    NOT EXISTS (SELECT 1 FROM acts n WHERE n.version_of = a.id) AS is_latest"""
+
+
+def list_acts(db: sqlite_utils.Database, *, latest_only: bool = False,
+              limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """Acts in import order, with file name, unit count and whether each is the latest version."""
+    sql = f"SELECT {_ACT_COLUMNS} FROM acts a JOIN files f ON f.sha256 = a.file_sha256"
+    if latest_only:
+        sql += " WHERE NOT EXISTS (SELECT 1 FROM acts n WHERE n.version_of = a.id)"
+    sql += " ORDER BY a.id LIMIT ? OFFSET ?"
+    rows = db.query(sql, [-1 if limit is None else limit, offset])
+    return [_decode(_bools(r)) for r in rows]
+
+
+def _bools(row: dict[str, Any]) -> dict[str, Any]:
+    row["is_latest"] = bool(row["is_latest"])
+    return row
+
+
+def get_act(db: sqlite_utils.Database, act_id: int) -> dict[str, Any] | None:
+    """One act's row (JSON columns decoded), or None if there is no such act."""
+    rows = list(db.query(
+        f"SELECT {_ACT_COLUMNS} FROM acts a JOIN files f ON f.sha256 = a.file_sha256 WHERE a.id = ?",
+        [act_id]))
+    return _decode(_bools(rows[0])) if rows else None
+
+
+def get_units(db: sqlite_utils.Database, act_id: int) -> list[dict[str, Any]]:
+    """The act's units in document order (empty for an unknown act)."""
+    return [_decode(r) for r in db.query("SELECT * FROM units WHERE act_id = ? ORDER BY seq", [act_id])]
+
+
+def load_act(db: sqlite_utils.Database, act_id: int) -> Act | None:
+    """Rebuild the document model of a stored act (as `parsers` produced it)."""
+    row = get_act(db, act_id)
+    if row is None:
+        return None
+    units = [Unit(id=u["uid"], parent=u["parent_uid"], kind=u["kind"], label=u["label"], text=u["text"],
+                  page=u["page"], cells=u["cells"], role=u["role"]) for u in get_units(db, act_id)]
+    return Act(file=row["file_name"], format=row["format"], language=row["language"], title=row["title"],
+               act_type=row["act_type"], number=row["number"], date=row["date"], issuer=row["issuer"],
+               units=units, warnings=row["warnings"])
+
+
+def act_versions(db: sqlite_utils.Database, act_id: int) -> list[dict[str, Any]]:
+    """Every version of the act `act_id` belongs to, oldest first (empty if unknown)."""
+    rows = db.query(
+        f"SELECT {_ACT_COLUMNS} FROM acts a JOIN files f ON f.sha256 = a.file_sha256"
+        " WHERE a.act_key = (SELECT act_key FROM acts WHERE id = ?) ORDER BY a.id", [act_id])
+    return [_decode(_bools(r)) for r in rows]
+
+
+def fts_query(text: str) -> str | None:
+    """The FTS5 MATCH expression for a user's words: every lemma must occur (AND).
+
+    Lemmas are quoted as FTS5 strings, so user input can never be read as FTS5
+    syntax (NEAR, OR, column filters, a stray quote).
+    """
+    terms = dict.fromkeys(lemma_text(text).split())  # unique, in order
+    if not terms:
+        return None
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def search_units(db: sqlite_utils.Database, text: str, *, act_id: int | None = None,
+                 limit: int = 50) -> list[dict[str, Any]]:
+    """Units whose text contains every word of `text` in any grammatical form, best first."""
+    match = fts_query(text)
+    if match is None:
+        return []
+    sql = ("SELECT u.act_id, u.uid, u.kind, u.label, u.text, u.page, a.title AS act_title,"
+           " bm25(units_fts) AS score"
+           " FROM units_fts JOIN units u ON u.act_id = units_fts.act_id AND u.uid = units_fts.uid"
+           " JOIN acts a ON a.id = u.act_id"
+           " WHERE units_fts MATCH ?")
+    params: list[Any] = [match]
+    if act_id is not None:
+        sql += " AND units_fts.act_id = ?"
+        params.append(act_id)
+    sql += " ORDER BY score, u.act_id, u.seq LIMIT ?"
+    params.append(limit)
+    return list(db.query(sql, params))
