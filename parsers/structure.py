@@ -22,7 +22,7 @@ _ORDER_APPENDIX = re.compile(
     re.I | re.S)
 _NOTE = re.compile(
     r"^(?:(?:Сноска|Ескерту|Примечание ИЗПИ|ИЗПИ назары|Примечание РЦПИ|КонсультантПлюс: примечание)\s*[.:!]"
-    r"|\((?:В редакции|в редакции|Утратил|Утратила|Утратило|Исключен|Дополнен)[^)]*\)$)")
+    r"|\((?:В редакции|в редакции|в ред\.|Утратил|Утратила|Утратило|Исключен|Дополнен)[^)]*\)$)")
 _APPENDIX_RANK_ORDER = 5
 _PARAGRAPH_RANK = 50
 
@@ -40,10 +40,14 @@ def build_act(read: Read, *, file: str, fmt: str) -> Act:
     for block in read.blocks:
         top = stack[-1][1] if stack else None
         if block.cells is not None:
-            label, text, cells = _table_row(block.cells)
-            if text or label:
-                add("table_row", label, text, block, top, cells=cells)
-            continue
+            filled = [c for c in block.cells if c.strip()]
+            if len(filled) != 1:
+                label, text, cells = _table_row(block.cells)
+                if text or label:
+                    add("table_row", label, text, block, top, cells=cells)
+                continue
+            # a one-cell table is a framed paragraph (ConsultantPlus notes, boxed headings)
+            block = Block(text=filled[0].strip(), page=block.page)
         text = block.text
         if not text:
             continue
