@@ -150,7 +150,7 @@ def extract_metadata(act: Act, blocks: list[Block], title_hint: str | None) -> N
     if act.issuer is None:
         # the signature block names the issuer in the nominative
         for b in blocks[:200]:
-            if b.cells is None and (b.bold or len(b.text) < 90) and _SIGNATURE.match(b.text):
+            if b.cells is None and b.bold and _SIGNATURE.match(b.text):
                 act.issuer = re.split(r"\s{3,}", b.text)[0].strip()
                 break
     act.title = _title(head, title_hint)

@@ -1,38 +1,37 @@
 """PDF reader: the text layer of a PDF as a flat stream of paragraph and table-row blocks.
 
 Why pypdfium2 and not pdfplumber: PDFium (through pypdfium2's raw ctypes API)
-extracts text about 100x faster than pdfminer/pdfplumber, which is what keeps
-Norma within a small factor of poppler's ``pdftotext`` (see bench/bench_pdf.py).
-PDFium also does two chores for us: it drops the doubled glyphs of "fake bold"
-text (a string painted twice with a small offset) and it marks a hyphen that
-ends a line with U+FFFE. pdfplumber is not needed: on every PDF of the corpus it
-decodes exactly what PDFium decodes (the garbled one included), so there is no
-fallback to it.
+extracts text two orders of magnitude faster than pdfminer/pdfplumber, which is
+what keeps Norma within a small factor of poppler's ``pdftotext`` (see
+bench/bench_pdf.py). PDFium also does two chores for us: it drops the doubled
+glyphs of "fake bold" text (a string painted twice with a small offset, what
+pdfplumber's ``dedupe_chars`` is for) and it marks a hyphen that ends a line
+with U+FFFE. pdfplumber is not used: on every PDF of the corpus it decodes the
+same text as PDFium, the garbled one included, so a fallback would buy nothing.
 
 PDFium has no notion of paragraphs, tables, headers or footers, so this module
-adds them, working on *lines* (a run of characters PDFium puts between two line
-breaks) rather than on characters: a handful of ctypes calls per line instead
-of one per character is what keeps the reader fast.
+adds them. It works on *lines* (what PDFium puts between two line breaks), not
+on characters: a handful of ctypes calls per line instead of one per character.
 
-1. Lines: text, the left/right edge, the baseline, font size and weight.
-   On pages that may hold a table, the horizontal gaps inside a line are also
-   measured, because PDFium joins the cells of one table row into one line.
+1. Lines: text, left and right edge, baseline, font size and weight. On pages
+   that may hold a table the gaps between words are measured as well, because
+   PDFium runs the cells of a table row that share a baseline into one line.
 2. The text layer is checked: no text at all (a scan), text that is garbage
-   (fonts without a ToUnicode map), pages that are scans inside a text PDF.
-3. Running headers/footers (lines at the top/bottom of many pages that repeat
-   once digits are masked) and page numbers ("3", "- 3 -", "Страница 3 из 20")
-   are dropped.
-4. Tables: ruled grids from thin path objects (Word and LibreOffice draw cell
-   borders as thin filled rectangles or stroked lines), and unruled tables from
-   lines that sit side by side on one baseline. Rows come from the horizontal
-   rules or, without rules, from blank bands across the whole table.
-5. The remaining lines become paragraphs: a new one starts at a clause number
-   ("12.", "5.1.", "1)", "а)", "Глава 2", "Приложение 1" - the rules of
-   parsers/labels.py), a first-line indent, a gap larger than the line spacing,
-   a change of font size, weight, centring or right alignment. A paragraph that
-   runs over a page break stays one block.
+   (fonts without a ToUnicode map), single scanned pages inside a text PDF.
+3. Running headers and footers (lines at the top or bottom of many pages that
+   repeat once digits are masked) and page numbers are dropped.
+4. Tables: ruled grids from thin path objects (the cell borders Word and
+   LibreOffice draw), unruled tables from lines that sit side by side or run
+   across wide gaps. Rows come from the horizontal rules or, without them, from
+   blank bands across the whole table; one block per row with its cells.
+5. The other lines become paragraphs. A new one starts at a clause number (the
+   rules of parsers/labels.py: "12.", "5.1.", "1)", "а)", "Глава 2",
+   "Приложение 1", "I."), a first-line indent, a gap larger than the line
+   spacing, a short last line ending a sentence, a change of font size or
+   weight, a centred heading or a block set on the right. A paragraph that runs
+   over a page break stays one block, on the page where it starts.
 
-PDFium is not thread-safe, so every call goes through one lock.
+PDFium is not thread-safe, so every document is read under one lock.
 """
 from __future__ import annotations
 
@@ -40,9 +39,9 @@ import ctypes
 import logging
 import re
 import threading
+from bisect import bisect_left
 from collections import Counter
 from functools import lru_cache
-from statistics import median
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -54,51 +53,50 @@ from parsers.model import Block
 
 log = logging.getLogger(__name__)
 
-_LOCK = threading.Lock()   # PDFium keeps global state: one document operation at a time
+_LOCK = threading.Lock()   # PDFium keeps global state: one document at a time
 
-MAX_PAGES = 5000           # refuse documents beyond this (a law code has a few hundred)
-MAX_PATHS_PER_PAGE = 4000  # a page with more vector paths is a drawing, not a table
+MAX_PAGES = 5000           # a law code has a few hundred pages
+MAX_PATHS_PER_PAGE = 5000  # a page with more vector paths is a drawing, not a table
 BOLD_WEIGHT = 600
 
-_HYPHEN_MARK = "\ufffe"    # PDFium's "hyphen at the end of a line"
+_HYPHEN_MARK = "\ufffe"    # PDFium's "this hyphen ends a line"
 _LINE_RE = re.compile(r"[^\r\n]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ufffe\uffff]")
 _WS = re.compile(r"\s+")
 
 
-# ----------------------------------------------------------------------------------------------
-# lines
-
-
 class Line:
-    """One visual line of text (or, after splitting at table columns, one cell piece)."""
+    """One visual line of text; after splitting at table columns, one cell's piece of it."""
 
-    __slots__ = ("text", "x0", "x1", "base", "size", "bold", "hyphen", "page", "gaps",
-                 "top", "bottom", "centered", "quote", "sbs")
+    __slots__ = ("text", "x0", "x1", "base", "size", "bold", "hyphen", "page", "gaps", "i0",
+                 "top", "bottom", "sbs", "wide", "col", "centered", "quote")
 
     def __init__(self, text: str, x0: float, x1: float, base: float, size: float, bold: bool,
-                 hyphen: bool, page: int, gaps: list[tuple[int, float, float]] | None = None):
+                 hyphen: bool, page: int, i0: int = -1):
         self.text = text
         self.x0 = x0
         self.x1 = x1
         self.base = base
         self.size = size
         self.bold = bold
-        self.hyphen = hyphen        # ends with a line-break hyphen (PDFium's U+FFFE)
+        self.hyphen = hyphen         # ends with a line-break hyphen (kept as "-" in text)
         self.page = page
-        self.gaps = gaps            # (offset in text, left piece's right edge, right piece's left edge)
+        self.i0 = i0                 # index of the first character in PDFium's text page
+        self.gaps: list[tuple[int, float, float]] = []  # (offset in text, left end, right start)
         self.top = base + 0.78 * size
         self.bottom = base - 0.22 * size
+        self.sbs = False             # overlaps another line vertically, side by side
+        self.wide = False            # has a gap wider than ~2 em inside: cells run together
+        self.col = 0
         self.centered = False
         self.quote = False
-        self.sbs = False            # shares its baseline with another, separate line
 
-    def __repr__(self) -> str:  # debugging aid
+    def __repr__(self) -> str:
         return f"Line(p{self.page} {self.x0:.0f}-{self.x1:.0f} @{self.base:.0f} {self.text[:40]!r})"
 
 
 class PageData:
-    __slots__ = ("number", "width", "height", "lines", "hrules", "vrules", "scanned", "chars")
+    __slots__ = ("number", "width", "height", "lines", "hrules", "vrules", "scanned", "text_len")
 
     def __init__(self, number: int, width: float, height: float):
         self.number = number
@@ -108,7 +106,11 @@ class PageData:
         self.hrules: list[tuple[float, float, float]] = []   # (y, x0, x1)
         self.vrules: list[tuple[float, float, float]] = []   # (x, y0, y1)
         self.scanned = False
-        self.chars = 0
+        self.text_len = 0
+
+
+# ----------------------------------------------------------------------------------------------
+# entry point
 
 
 def read(data: bytes, name: str) -> Read:
@@ -124,8 +126,8 @@ def read(data: bytes, name: str) -> Read:
 
 
 def _read(data: bytes) -> Read:
-    doc = _open(data)
     warnings: list[str] = []
+    doc = _open(data)
     try:
         n_pages = len(doc)
         if n_pages == 0:
@@ -133,22 +135,23 @@ def _read(data: bytes) -> Read:
         if n_pages > MAX_PAGES:
             raise ParseError(f"too many pages: {n_pages}, the limit is {MAX_PAGES}")
         pages: list[PageData] = []
-        gap_pages = False
+        previous_tabular = False
         for i in range(n_pages):
             try:
-                pd = _extract_page(doc, i, measure_gaps=gap_pages)
+                pd = _extract_page(doc, i, previous_tabular)
             except pdfium.PdfiumError:
                 warnings.append(f"page {i + 1}: cannot be read")
+                previous_tabular = False
                 continue
-            gap_pages = pd.lines and _may_hold_table(pd)
+            previous_tabular = bool(pd.lines) and _may_hold_table(pd)
             pages.append(pd)
     finally:
         doc.close()
     _check_text_layer(pages, n_pages, warnings)
     _drop_running_lines(pages)
     tables = _Tables(warnings)
-    items_by_page = [tables.page_items(pd) for pd in pages]
-    blocks = _Assembler(pages, items_by_page).blocks()
+    page_items = [tables.page_items(pd) for pd in pages]
+    blocks = _Paragraphs(pages, page_items).blocks()
     return Read(blocks=blocks, warnings=warnings)
 
 
@@ -166,8 +169,20 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         raise ParseError(f"damaged PDF: cannot be opened ({exc})") from None
 
 
-def _extract_page(doc: pdfium.PdfDocument, index: int, measure_gaps: bool) -> PageData:
-    """Lines and ruling lines of one page; the text page is closed before returning."""
+# ----------------------------------------------------------------------------------------------
+# 1. lines and rules of a page
+
+# ctypes out-parameters, reused: every call happens under _LOCK
+_RECT = pdfium_c.FS_RECTF()
+_OX, _OY = ctypes.c_double(), ctypes.c_double()
+_FL, _FB, _FR, _FT = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+_FILL, _STROKE = ctypes.c_int(), ctypes.c_int()
+_CR, _CG, _CB, _CA = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+_MATRIX = pdfium_c.FS_MATRIX()
+
+
+def _extract_page(doc: pdfium.PdfDocument, index: int, previous_tabular: bool) -> PageData:
+    """Lines and ruling lines of one page; PDFium's page objects are closed on return."""
     page = doc[index]
     try:
         width, height = page.get_size()
@@ -175,20 +190,20 @@ def _extract_page(doc: pdfium.PdfDocument, index: int, measure_gaps: bool) -> Pa
         textpage = page.get_textpage()
         try:
             n = textpage.count_chars()
-            pd.chars = n
+            text = ""
             if n > 0:
                 text = textpage.get_text_range()
                 if len(text) != n:   # PDFium left out or added characters: read them one by one
                     text = "".join(_char(textpage.raw, k) for k in range(n))
                 pd.lines = _lines(textpage.raw, text, pd.number)
-            _read_rules(page.raw, pd)
-            if pd.lines and (measure_gaps or _may_hold_table(pd)):
-                for line_ in pd.lines:
-                    pass
-                _measure_gaps(textpage.raw, text, pd)
+            pd.text_len = sum(len(line.text) for line in pd.lines)
+            if pd.lines:
+                _read_rules(page.raw, pd)
+                if previous_tabular or _may_hold_table(pd) or _sparse_lines(pd.lines):
+                    _measure_gaps(textpage.raw, text, pd.lines)
         finally:
             textpage.close()
-        if not any(line.text for line in pd.lines):
+        if not pd.lines:
             pd.scanned = _has_image(page.raw)
         return pd
     finally:
@@ -203,18 +218,12 @@ def _char(raw, k: int) -> str:
         return "\ufffd"
 
 
-# ctypes out-parameters, reused (all calls happen under _LOCK)
-_RECT = pdfium_c.FS_RECTF()
-_OX = ctypes.c_double()
-_OY = ctypes.c_double()
-
-
 def _lines(raw, text: str, page_no: int) -> list[Line]:
     """Split PDFium's text into visual lines with their geometry.
 
     PDFium writes CR LF between lines, except after a line-end hyphen, which it
-    turns into U+FFFE and glues to the next line: split there too, so that a
-    page number glued to the last line becomes a line of its own.
+    turns into U+FFFE and glues to the next line: split there too (a page number
+    glued to the last line then becomes a line of its own).
     """
     loose = pdfium_c.FPDFText_GetLooseCharBox
     origin = pdfium_c.FPDFText_GetCharOrigin
@@ -226,30 +235,900 @@ def _lines(raw, text: str, page_no: int) -> list[Line]:
         seg = m.group()
         start = m.start()
         parts = seg.split(_HYPHEN_MARK) if _HYPHEN_MARK in seg else (seg,)
-        last_part = len(parts) - 1
+        last = len(parts) - 1
         for pi, part in enumerate(parts):
-            hyphen = pi < last_part
+            p_start = start
+            start += len(part) + 1
             stripped = part.strip()
             if not stripped:
-                start += len(part) + 1
                 continue
-            i0 = start + (len(part) - len(part.lstrip()))
-            i1 = start + len(part.rstrip()) - 1
-            start += len(part) + 1
+            i0 = p_start + (len(part) - len(part.lstrip()))
+            i1 = p_start + len(part.rstrip()) - 1
+            hyphen = pi < last
             loose(raw, i0, rect)
             x0 = rect.left
             origin(raw, i0, ox, oy)
             base = oy.value
             size = fsize(raw, i0) or (rect.top - rect.bottom) or 10.0
             bold = fweight(raw, i0) >= BOLD_WEIGHT
-            if hyphen:
-                loose(raw, i1 + len(part) - len(part.rstrip()) + 1 if False else i1, rect)
-                x1 = rect.right
-                stripped += "-"
-            else:
-                loose(raw, i1, rect)
-                x1 = rect.right
-            if x1 < x0:   # right-to-left glyph order or a rotated line: keep a sane box
+            loose(raw, i1 + 1 if hyphen else i1, rect)   # with the hyphen, when there is one
+            x1 = rect.right
+            if x1 < x0:   # glyphs drawn right to left, or a rotated line: keep a sane box
                 x0, x1 = x1, x0
-            out.append(Line(stripped, x0, x1, base, size, bold, hyphen, page_no))
+            if hyphen:
+                stripped += "-"
+            out.append(Line(stripped, x0, x1, base, size, bold, hyphen, page_no, i0))
+    return out
+
+
+def _measure_gaps(raw, text: str, lines: list[Line]) -> None:
+    """Record where a line has a gap between words, and mark gaps wider than ~2 em.
+
+    Only on pages that may hold a table: PDFium runs the cells of a row that share
+    a baseline into one line, and these gaps are where it can be cut into cells.
+    """
+    loose = pdfium_c.FPDFText_GetLooseCharBox
+    rect = _RECT
+    for line in lines:
+        t = line.text
+        if " " not in t:
+            continue
+        i0 = line.i0
+        gaps = line.gaps
+        wide = 1.8 * line.size
+        k = 0
+        n = len(t) - (1 if line.hyphen else 0)
+        while True:
+            k = t.find(" ", k + 1)
+            if k < 0 or k >= n:
+                break
+            j = k
+            while j + 1 < n and t[j + 1] == " ":
+                j += 1
+            loose(raw, i0 + k - 1, rect)
+            left = rect.right
+            loose(raw, i0 + j + 1, rect)
+            right = rect.left
+            if right - left > 0.15 * line.size:
+                gaps.append((k, left, right))
+                if right - left > wide:
+                    line.wide = True
+            k = j
+
+
+def _sparse_lines(lines: list[Line]) -> bool:
+    """A line much wider than its characters need hides a gap: cells run together."""
+    for line in lines:
+        n = len(line.text)
+        if n > 4 and (line.x1 - line.x0) > 1.1 * n * line.size:
+            return True
+    return False
+
+
+def _read_rules(raw_page, pd: PageData) -> None:
+    """Thin horizontal and vertical strokes and bars: candidate table borders."""
+    n = pdfium_c.FPDFPage_CountObjects(raw_page)
+    get_obj, get_type = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType
+    bounds, mode = pdfium_c.FPDFPageObj_GetBounds, pdfium_c.FPDFPath_GetDrawMode
+    PATH = pdfium_c.FPDF_PAGEOBJ_PATH
+    hr, vr = pd.hrules, pd.vrules
+    paths = 0
+    for k in range(n):
+        obj = get_obj(raw_page, k)
+        if get_type(obj) != PATH:
+            continue
+        paths += 1
+        if paths > MAX_PATHS_PER_PAGE:
+            hr.clear()
+            vr.clear()
+            return
+        if not bounds(obj, _FL, _FB, _FR, _FT):
+            continue
+        left, bottom, right, top = _FL.value, _FB.value, _FR.value, _FT.value
+        w, h = right - left, top - bottom
+        mode(obj, _FILL, _STROKE)
+        filled, stroked = _FILL.value != 0, bool(_STROKE.value)
+        if h <= 2.5 and w >= 4:
+            if filled and not stroked and _is_white(obj):
+                continue
+            hr.append(((bottom + top) / 2, left, right))
+        elif w <= 2.5 and h >= 4:
+            if filled and not stroked and _is_white(obj):
+                continue
+            vr.append(((left + right) / 2, bottom, top))
+        elif stroked:
+            _path_segments(obj, hr, vr)
+
+
+def _is_white(obj) -> bool:
+    if not pdfium_c.FPDFPageObj_GetFillColor(obj, _CR, _CG, _CB, _CA):
+        return False
+    return _CA.value == 0 or min(_CR.value, _CG.value, _CB.value) >= 240
+
+
+def _path_segments(obj, hr: list, vr: list) -> None:
+    """Horizontal and vertical straight segments of a stroked path, in page space."""
+    count = pdfium_c.FPDFPath_CountSegments(obj)
+    if count <= 0 or count > 400:
+        return
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, _MATRIX):
+        return
+    a, b, c, d, e, f = _MATRIX.a, _MATRIX.b, _MATRIX.c, _MATRIX.d, _MATRIX.e, _MATRIX.f
+    get_seg, get_point = pdfium_c.FPDFPath_GetPathSegment, pdfium_c.FPDFPathSegment_GetPoint
+    seg_type, seg_close = pdfium_c.FPDFPathSegment_GetType, pdfium_c.FPDFPathSegment_GetClose
+    px, py = ctypes.c_float(), ctypes.c_float()
+    start = prev = None
+    for i in range(count):
+        seg = get_seg(obj, i)
+        if not seg or not get_point(seg, px, py):
+            continue
+        x, y = a * px.value + c * py.value + e, b * px.value + d * py.value + f
+        kind = seg_type(seg)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            start = prev = (x, y)
+            continue
+        if kind == pdfium_c.FPDF_SEGMENT_LINETO and prev is not None:
+            _add_segment(prev, (x, y), hr, vr)
+        prev = (x, y)
+        if seg_close(seg) and start is not None:
+            _add_segment(prev, start, hr, vr)
+            prev = start
+
+
+def _add_segment(p: tuple[float, float], q: tuple[float, float], hr: list, vr: list) -> None:
+    (x0, y0), (x1, y1) = p, q
+    if abs(y1 - y0) <= 1.0 and abs(x1 - x0) >= 4:
+        hr.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+    elif abs(x1 - x0) <= 1.0 and abs(y1 - y0) >= 4:
+        vr.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+
+
+def _has_image(raw_page) -> bool:
+    n = pdfium_c.FPDFPage_CountObjects(raw_page)
+    for k in range(n):
+        t = pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(raw_page, k))
+        if t in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM):
+            return True
+    return False
+
+
+def _may_hold_table(pd: PageData) -> bool:
+    if len(pd.hrules) >= 2 and len(pd.vrules) >= 2:
+        return True
+    return _mark_side_by_side(sorted(pd.lines, key=_reading_key)) > 0
+
+
+def _reading_key(line: Line) -> tuple[float, float]:
+    return (-line.base, line.x0)
+
+
+def _mark_side_by_side(lines: list[Line]) -> int:
+    """Mark lines that overlap another line vertically and sit beside it; return their count.
+
+    `lines` is in reading order. PDFium breaks a line where the baseline moves,
+    so two separate lines side by side at (nearly) one height are table cells,
+    or a footnote mark, which sits right against its word and is not counted.
+    """
+    count = 0
+    for line in lines:
+        line.sbs = False
+    n = len(lines)
+    for i in range(n):
+        a = lines[i]
+        for j in range(i + 1, n):
+            b = lines[j]
+            if b.top <= a.bottom:
+                break
+            overlap = min(a.top, b.top) - max(a.bottom, b.bottom)
+            if overlap < 0.3 * min(a.size, b.size):
+                continue
+            if b.x0 >= a.x1 + 4 or a.x0 >= b.x1 + 4:
+                if not a.sbs:
+                    count += 1
+                if not b.sbs:
+                    count += 1
+                a.sbs = b.sbs = True
+    return count
+
+
+# ----------------------------------------------------------------------------------------------
+# 2. is there a readable text layer?
+
+_VOWELS = set("aeiouyаеёиоуыэюяіүұөәі")
+_WORD = re.compile(r"[^\W\d_]+")
+_GOOD_WORD = re.compile(r"^(?:[A-ZА-ЯЁӘІҢҒҮҰҚӨҺ]?[a-zа-яёәіңғүұқөһ]+|[A-ZА-ЯЁӘІҢҒҮҰҚӨҺ]+)$")
+
+
+def _readable_share(text: str) -> float:
+    """Share of words that look like words of some language (case, vowels, no symbols inside).
+
+    A font without a ToUnicode map extracts as "ML<?J@>?GU ijbdZahf NKLWD":
+    words with capitals inside, without vowels, broken by punctuation.
+    """
+    words = _WORD.findall(text)
+    good = total = 0
+    for w in words:
+        if len(w) < 2:
+            continue
+        total += 1
+        if _GOOD_WORD.match(w) and (len(w) <= 3 and w.isupper() or any(ch in _VOWELS for ch in w.lower())):
+            good += 1
+    symbols = sum(text.count(ch) for ch in "<>@[]\\^_`{|}~#$")
+    total += symbols // 2 + sum(1 for w in words if len(w) == 1)
+    return good / total if total else 1.0
+
+
+def _check_text_layer(pages: list[PageData], n_pages: int, warnings: list[str]) -> None:
+    with_text = [p for p in pages if p.lines]
+    scanned = [p for p in pages if p.scanned]
+    if not with_text:
+        if scanned:
+            raise ParseError(f"scanned PDF without a text layer ({n_pages} pages): OCR is not supported, "
+                             "upload a PDF with text or the DOCX")
+        raise ParseError(f"PDF without any text ({n_pages} empty pages)")
+    sample = " ".join(line.text for p in with_text[:40] for line in p.lines[:60])
+    share = _readable_share(sample)
+    if share < 0.6:
+        bad = next((line.text for p in with_text for line in p.lines
+                    if len(line.text) > 6 and _readable_share(line.text) < 0.5), sample[:20])
+        raise ParseError("PDF text layer is unreadable (fonts without a Unicode map): it extracts as "
+                         f"\u00ab{bad[:40]}\u00bb; upload the DOCX or a PDF whose text can be copied")
+    if len(scanned) * 2 >= n_pages:
+        raise ParseError(f"scanned PDF without a text layer ({len(scanned)} of {n_pages} pages are images): "
+                         "OCR is not supported, upload a PDF with text or the DOCX")
+    for p in pages:
+        if p.scanned:
+            warnings.append(f"page {p.number}: no text layer (a scanned image; its text is missing)")
+        elif p.text_len > 200 and _readable_share(" ".join(line.text for line in p.lines[:80])) < 0.5:
+            warnings.append(f"page {p.number}: the text layer is unreadable (fonts without a Unicode map)")
+            p.lines = []
+
+
+# ----------------------------------------------------------------------------------------------
+# 3. running headers, footers and page numbers
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-–—]\s*)?(\d{1,4})(?:\s*[-–—])?$"
+    r"|^(?:стр\.?|страница|page|бет|барак)\s*(\d{1,4})(?:\s*(?:из|of|/|-тен)\s*\d{1,4})?\.?$"
+    r"|^(\d{1,4})\s*(?:из|of|/)\s*\d{1,4}$", re.I)
+_DIGITS = re.compile(r"\d+")
+
+
+def _running_key(text: str) -> str:
+    return _WS.sub(" ", _DIGITS.sub("#", text.lower())).strip()
+
+
+def _drop_running_lines(pages: list[PageData]) -> None:
+    """Remove repeated top/bottom lines and page numbers.
+
+    Candidates are the three lines nearest each edge, inside a band of 12% of the
+    page height. A text repeated (digits masked) on at least 3 pages, or on half
+    the pages of a short document, at about the same height, is a running line.
+    A lone number is a page number when it grows with the page index.
+    """
+    cands: dict[str, list[tuple[PageData, Line]]] = {}
+    numbers: list[tuple[PageData, Line, int]] = []
+    for pd in pages:
+        if not pd.lines:
+            continue
+        ordered = sorted(pd.lines, key=_reading_key)
+        band = 0.12 * pd.height
+        edge = [ln for ln in ordered[:3] if ln.base > pd.height - band]
+        edge += [ln for ln in ordered[-3:] if ln.base < band and ln not in edge]
+        for ln in edge:
+            m = _PAGE_NUMBER.match(ln.text)
+            if m:
+                numbers.append((pd, ln, int(next(g for g in m.groups() if g))))
+                continue
+            cands.setdefault(_running_key(ln.text), []).append((pd, ln))
+    n_text = sum(1 for pd in pages if pd.lines)
+    drop: set[int] = set()
+    for key, hits in cands.items():
+        pages_hit = {pd.number for pd, _ in hits}
+        if len(pages_hit) < 2 or len(key) < 2:
+            continue
+        if len(pages_hit) >= 3 or len(pages_hit) * 2 >= n_text:
+            bases = sorted(ln.base for _, ln in hits)
+            mid = bases[len(bases) // 2]
+            drop.update(id(ln) for _, ln in hits if abs(ln.base - mid) < 20)
+    # page numbers: equal to the page index, or one more than on the previous page
+    by_page = {pd.number: value for pd, _, value in numbers}
+    for pd, ln, value in numbers:
+        if (value == pd.number or by_page.get(pd.number - 1) == value - 1
+                or by_page.get(pd.number + 1) == value + 1 or ln.text[:1] in "-–—"
+                or not ln.text[:1].isdigit()):
+            drop.add(id(ln))
+    if drop:
+        for pd in pages:
+            pd.lines = [ln for ln in pd.lines if id(ln) not in drop]
+
+
+# ----------------------------------------------------------------------------------------------
+# 4. tables
+
+
+class _Region:
+    """A table on one page: column boundaries, horizontal rules, its lines."""
+
+    def __init__(self, starts: list[float], ruled: bool, hys: list[float], top: float, bottom: float):
+        self.starts = starts          # left boundary of each column (rule x or text start)
+        self.ruled = ruled
+        self.hys = hys                # y of horizontal rules, descending
+        self.top = top
+        self.bottom = bottom
+        self.lines: list[Line] = []
+
+
+class _Tables:
+    """Finds the tables of each page and turns their rows into blocks, in page order."""
+
+    def __init__(self, warnings: list[str]):
+        self.warnings = warnings
+        self.count = 0
+        self.open: dict | None = None   # the table the previous page ended in
+
+    def page_items(self, pd: PageData) -> list[tuple[float, object]]:
+        """(top y, Line | Block) pairs of a page in reading order: flow lines and table rows."""
+        lines = sorted(pd.lines, key=_reading_key)
+        if not lines:
+            self.open = None
+            return []
+        regions = self._regions(pd, lines)
+        if not regions:
+            self.open = None
+            return [(ln.top, ln) for ln in lines]
+        in_table = set()
+        for r in regions:
+            in_table.update(id(ln) for ln in r.lines)
+        flow = [ln for ln in lines if id(ln) not in in_table]
+        items: list[tuple[float, object]] = [(ln.top, ln) for ln in flow]
+        first_top = lines[0].top
+        last_bottom = lines[-1].bottom
+        carried = self.open
+        self.open = None
+        for r in sorted(regions, key=lambda r: -r.top):
+            at_top = not any(ln.top > r.top + 1 for ln in flow)
+            continues = carried is not None and at_top and _same_columns(carried["starts"], r.starts)
+            rows = _rows(r)
+            if continues:
+                table = carried
+                self.warnings.append(f"page {pd.number}: table continues from page {table['page']}")
+            else:
+                table = {"index": self.count, "starts": r.starts, "rows": [], "header": None, "page": 0}
+                self.count += 1
+            carried = None
+            for i, (top, cells) in enumerate(rows):
+                key = _WS.sub(" ", " ".join(cells)).strip().lower()
+                if continues and i == 0 and key and key == table["header"]:
+                    continue   # the header row repeated on every page
+                if (continues and table["rows"] and not cells[0] and i <= 1 and not table.get("merged")
+                        and any(cells)):
+                    prev = table["rows"][-1]   # the rest of a row the page break cut
+                    merged = [_join_text(a, b) if a and b else a or b
+                              for a, b in zip(prev.cells, cells, strict=False)]
+                    prev.cells = merged
+                    prev.text = " ".join(c for c in merged if c)
+                    table["merged"] = True
+                    continue
+                block = Block(text=" ".join(c for c in cells if c), page=pd.number,
+                              table=table["index"], row=len(table["rows"]), cells=cells)
+                if table["header"] is None:
+                    table["header"] = key
+                table["rows"].append(block)
+                items.append((top, block))
+            table["merged"] = False
+            table["page"] = pd.number
+            table["starts"] = r.starts
+            if not any(ln.bottom < r.bottom - 1 for ln in flow):
+                self.open = table
+        del first_top, last_bottom
+        items.sort(key=lambda it: -it[0])
+        return items
+
+    def _regions(self, pd: PageData, lines: list[Line]) -> list[_Region]:
+        regions: list[_Region] = []
+        for starts, hys, x_left, x_right in _grids(pd.hrules, pd.vrules):
+            top, bottom = hys[0], hys[-1]
+            r = _Region(starts, True, hys, top + 1, bottom - 1)
+            inside = [ln for ln in lines if bottom - 1 <= (ln.base + 0.3 * ln.size) <= top + 1
+                      and ln.x1 > x_left and ln.x0 < x_right]
+            if not inside:
+                continue
+            r.lines = inside
+            regions.append(r)
+        taken = {id(ln) for r in regions for ln in r.lines}
+        free = [ln for ln in lines if id(ln) not in taken]
+        # ruled grids often frame only the header row: the body below follows its columns
+        for r in regions:
+            self._extend(r, free, lines, down=True)
+            taken.update(id(ln) for ln in r.lines)
+        free = [ln for ln in lines if id(ln) not in taken]
+        if free:
+            _mark_side_by_side(free)
+            unruled = self._unruled(free)
+            if unruled is not None:
+                regions.append(unruled)
+        for r in regions:
+            r.top = max(ln.top for ln in r.lines)
+            r.bottom = min(ln.bottom for ln in r.lines)
+        return regions
+
+    def _unruled(self, free: list[Line]) -> _Region | None:
+        evidence = [ln for ln in free if ln.sbs or ln.wide]
+        carried = self.open
+        if len({round(ln.base) for ln in evidence}) < 2:
+            if not (carried and free and _fits(free[0], carried["starts"], ruled=False)):
+                return None
+        starts = _column_starts(evidence)
+        if carried and (len(starts) < 2 or _same_columns(carried["starts"], starts)):
+            starts = carried["starts"]
+        if len(starts) < 2:
+            return None
+        r = _Region(starts, False, [], 0, 0)
+        if evidence:
+            top = max(ln.top for ln in evidence)
+            bottom = min(ln.bottom for ln in evidence)
+            x_left = min(ln.x0 for ln in evidence) - 5
+            r.lines = [ln for ln in free if ln.base <= top and ln.base >= bottom and ln.x1 > x_left]
+        elif carried:
+            r.lines = [free[0]]
+        else:
+            return None
+        self._extend(r, free, free, down=True)
+        self._extend(r, free, free, down=False)
+        return r
+
+    @staticmethod
+    def _extend(r: _Region, free: list[Line], lines: list[Line], down: bool) -> None:
+        """Grow a table along the lines next to it that follow its columns."""
+        mine = {id(ln) for ln in r.lines}
+        if not mine:
+            return
+        order = lines if down else lines[::-1]
+        idx = [i for i, ln in enumerate(order) if id(ln) in mine]
+        pos = max(idx) + 1
+        free_ids = {id(ln) for ln in free}
+        while pos < len(order):
+            ln = order[pos]
+            if id(ln) not in free_ids or id(ln) in mine:
+                if id(ln) in mine:
+                    pos += 1
+                    continue
+                break
+            if not _fits(ln, r.starts, r.ruled):
+                break
+            r.lines.append(ln)
+            mine.add(id(ln))
+            pos += 1
+
+
+def _grids(hrules: list, vrules: list) -> list[tuple[list[float], list[float], float, float]]:
+    """Ruled tables: connected horizontal and vertical rules with 2+ columns or 3+ rows.
+
+    Returns (column left boundaries + right edge, rule heights descending, left, right).
+    """
+    if len(hrules) < 2 or len(vrules) < 2:
+        return []
+    hs = _merge_segments(hrules)
+    vs = _merge_segments(vrules)
+    nodes = [("h", s) for s in hs] + [("v", s) for s in vs]
+    parent = list(range(len(nodes)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    nh = len(hs)
+    for i, (hy, hx0, hx1) in enumerate(hs):
+        for j, (vx, vy0, vy1) in enumerate(vs):
+            if hx0 - 3 <= vx <= hx1 + 3 and vy0 - 3 <= hy <= vy1 + 3:
+                parent[find(i)] = find(nh + j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(nodes)):
+        groups.setdefault(find(i), []).append(i)
+    out = []
+    for members in groups.values():
+        gh = [hs[i] for i in members if i < nh]
+        gv = [vs[i - nh] for i in members if i >= nh]
+        ys = _cluster([s[0] for s in gh], 2.0)
+        xs = _cluster([s[0] for s in gv], 2.0)
+        if len(ys) < 2 or len(xs) < 2 or (len(xs) < 3 and len(ys) < 3):
+            continue
+        left = min(min(s[1] for s in gh), xs[0])
+        right = max(max(s[2] for s in gh), xs[-1])
+        starts = sorted(set([left] + xs))
+        starts = _cluster(starts, 3.0)
+        out.append((starts, sorted(ys, reverse=True), left, right))
+    return out
+
+
+def _merge_segments(segs: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """Join collinear pieces (Word draws a border as one bar per cell) into long rules."""
+    out: list[list[float]] = []
+    for pos, a, b in sorted(segs):
+        for s in out[-8:]:
+            if abs(s[0] - pos) <= 1.5 and a <= s[2] + 3 and b >= s[1] - 3:
+                s[1], s[2] = min(s[1], a), max(s[2], b)
+                break
+        else:
+            out.append([pos, a, b])
+    return [(s[0], s[1], s[2]) for s in out]
+
+
+def _cluster(values: list[float], tol: float) -> list[float]:
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def _column_starts(evidence: list[Line]) -> list[float]:
+    """Left edges of the columns of an unruled table, from lines beside each other."""
+    xs: list[float] = []
+    for ln in evidence:
+        xs.append(ln.x0)
+        if ln.wide:
+            wide = 1.8 * ln.size
+            xs.extend(right for _, left, right in ln.gaps if right - left > wide)
+    if not xs:
+        return []
+    clusters: list[list[float]] = []
+    for v in sorted(xs):
+        if clusters and v - clusters[-1][-1] <= 4:
+            clusters[-1].append(v)
+        else:
+            clusters.append([v])
+    first = clusters[0][0]
+    keep = [c for c in clusters if len(c) >= 2]
+    starts = sorted({round(min(c), 1) for c in keep} | {round(first, 1)})
+    return starts
+
+
+def _same_columns(a: list[float], b: list[float]) -> bool:
+    if not a or not b:
+        return False
+    if len(a) == len(b):
+        return all(abs(x - y) <= 8 for x, y in zip(a, b, strict=True))
+    small, big = (a, b) if len(a) < len(b) else (b, a)
+    hits = sum(1 for x in small if any(abs(x - y) <= 6 for y in big))
+    return hits >= max(2, len(small) - 1)
+
+
+def _fits(ln: Line, starts: list[float], ruled: bool) -> bool:
+    """Does a line continue a table with these columns?"""
+    if ln.sbs or ln.wide:
+        return True
+    lo, hi = (-1.5, 10.0) if ruled else (-3.0, 3.0)
+    for s in starts[1:]:
+        if lo <= ln.x0 - s <= hi:
+            return True
+        if ln.x0 < s - 3 < ln.x1 and _split_offset(ln, s) is not None:
+            return True
+    return False
+
+
+def _split_offset(ln: Line, boundary: float) -> tuple[int, float, float] | None:
+    best = None
+    for g in ln.gaps:
+        off, left, right = g
+        if left <= boundary + 1.5 and right >= boundary - 3:
+            if best is None or abs(right - boundary) < abs(best[2] - boundary):
+                best = g
+    return best
+
+
+def _pieces(ln: Line, starts: list[float]) -> list[Line]:
+    """Cut a line at the column boundaries it runs across; give each piece its column."""
+    pieces = [ln]
+    for s in starts[1:]:
+        cur = pieces[-1]
+        if not (cur.x0 < s - 3 < cur.x1):
+            continue
+        g = _split_offset(cur, s)
+        if g is None:
+            continue
+        off, left, right = g
+        head, tail = cur.text[:off].rstrip(), cur.text[off:].lstrip()
+        if not head or not tail:
+            continue
+        a = Line(head, cur.x0, left, cur.base, cur.size, cur.bold, False, cur.page)
+        b = Line(tail, right, cur.x1, cur.base, cur.size, cur.bold, cur.hyphen, cur.page)
+        b.gaps = [(o - off - (len(cur.text[off:]) - len(tail)), x, y) for o, x, y in cur.gaps if o > off]
+        pieces[-1:] = [a, b]
+    for p in pieces:
+        p.col = max(0, bisect_left(starts, p.x0 + 3) - 1)
+    return pieces
+
+
+def _rows(r: _Region) -> list[tuple[float, list[str]]]:
+    """Group a table's pieces into rows (between rules, or between blank bands) and cells."""
+    n_cols = max(1, len(r.starts) - (1 if r.ruled else 0))
+    pieces: list[Line] = []
+    for ln in r.lines:
+        pieces.extend(_pieces(ln, r.starts))
+    for p in pieces:
+        p.col = min(p.col, n_cols - 1)
+    pieces.sort(key=lambda p: -p.top)
+    hys = r.hys
+    neg = [-y for y in hys]   # ascending, for bisect
+    rows: list[list[Line]] = []
+    cur_band = None
+    cur_bottom = 0.0
+    for p in pieces:
+        mid = p.base + 0.3 * p.size
+        band = bisect_left(neg, -mid) if hys else 0
+        inside = bool(hys) and 0 < band < len(hys)
+        new = not rows or band != cur_band
+        if not new and not inside and cur_bottom - p.top > 0.45 * p.size:
+            new = True
+        if new:
+            rows.append([p])
+            cur_band = band
+            cur_bottom = p.bottom
+        else:
+            rows[-1].append(p)
+            cur_bottom = min(cur_bottom, p.bottom)
+    out = []
+    for row in rows:
+        cells: list[list[Line]] = [[] for _ in range(n_cols)]
+        for p in row:
+            cells[p.col].append(p)
+        texts = [_join_lines(sorted(c, key=_reading_key)) for c in cells]
+        out.append((max(p.top for p in row), texts))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# joining lines: line-break hyphens
+
+# a hyphen before these stays: "вице-министр", "веб-портал", "кто-то"
+_PREFIXES = frozenset("""вице экс лейб обер унтер штаб контр пол полу веб интернет онлайн офлайн бизнес медиа
+мини макси микро альфа бета гамма дельта пресс пост северо юго восточно западно пи ай е смс sms web""".split())
+_PARTICLES = frozenset("то либо нибудь таки ка де с".split())
+_SUSPENDED = frozenset("и или либо а".split())   # "газо- и теплоснабжение"
+_LETTERS_END = re.compile(r"([^\W\d_]+)-$")
+_LETTERS_START = re.compile(r"^([^\W\d_]+)")
+
+
+@lru_cache(maxsize=1)
+def _morph():
+    """pymorphy3's dictionary (already a Norma dependency), loaded on first need."""
+    try:
+        import pymorphy3  # noqa: PLC0415 - 0.1 s to load, only when a hyphen needs judging
+        return pymorphy3.MorphAnalyzer(lang="ru")
+    except Exception:  # noqa: BLE001 - without it the spelling rules below decide alone
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _keep_hyphen(left: str, right: str) -> bool:
+    """Is the hyphen between `left-` at a line end and `right` a real one?
+
+    Word breaks lines after the hyphen of a compound ("информационно-", "вице-",
+    "интернет-"), and that is most line-end hyphens in Word-made acts; a typeset
+    PDF splits words ("госу-дарственной"). pymorphy3's dictionary tells them apart:
+    a known word when joined means a split word.
+    """
+    if not left or not right:
+        return True
+    if right[0].isupper() or left.isupper() and len(left) > 1:
+        return True
+    lo, ro = left.lower(), right.lower()
+    if lo in _PREFIXES or ro in _PARTICLES:
+        return True
+    morph = _morph()
+    if morph is not None and re.fullmatch(r"[а-яё]+", lo + ro):
+        if morph.word_is_known(lo + ro):
+            return False
+        if morph.word_is_known(f"{lo}-{ro}"):
+            return True
+        if len(lo) >= 3 and len(ro) >= 3 and morph.word_is_known(lo) and morph.word_is_known(ro):
+            return True
+    return len(lo) >= 4 and lo[-1] in "оеo"   # "информационно-", "научно-": a compound's first part
+
+
+def _join_text(a: str, b: str) -> str:
+    """Append line `b` to text `a`: a space, or across a line-break hyphen."""
+    if not a:
+        return b
+    if not b:
+        return a
+    if a.endswith("\u00ad"):
+        return a[:-1] + b
+    if a.endswith("-") and len(a) > 1 and not a[-2].isspace():
+        m = _LETTERS_END.search(a)
+        n = _LETTERS_START.match(b)
+        if m and n:
+            right = n.group(1)
+            if right.lower() in _SUSPENDED:
+                return a + " " + b
+            if _keep_hyphen(m.group(1), right):
+                return a + b
+            return a[:-1] + b
+        if m or a[-2].isdigit():   # "5HT3-" + "рецепторов", "N-" + "метил": a compound
+            return a + b
+    return a + " " + b
+
+
+def _join_lines(lines: list[Line]) -> str:
+    text = ""
+    for ln in lines:
+        text = _join_text(text, ln.text)
+    return _clean(text)
+
+
+def _clean(text: str) -> str:
+    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+# ----------------------------------------------------------------------------------------------
+# 5. paragraphs
+
+# a clause number at a line start is only a reference when the line before ends like this
+_REFERENCE_END = re.compile(r"(?:(?:под)?пункт\w*|стать\w*|част\w*|глав\w*|раздел\w*|приложени\w*|"
+                            r"абзац\w*|№|N|от|и|или|,)$", re.I)
+_SENTENCE_END = re.compile(r"[.;:!?]\W{0,2}$")
+
+
+class _Geometry:
+    """Text margins per page size, the usual line pitch per font size."""
+
+    def __init__(self, flows: list[tuple[PageData, list[Line]]]):
+        by_shape: dict[tuple[int, int], list[Line]] = {}
+        for pd, lines in flows:
+            by_shape.setdefault((round(pd.width), round(pd.height)), []).extend(lines)
+        self.shapes: dict[tuple[int, int], tuple[float, float, float | None]] = {}
+        for shape, lines in by_shape.items():
+            xs = Counter(round(ln.x0) for ln in lines)
+            left = float(xs.most_common(1)[0][0]) if xs else 0.0
+            rights = sorted(ln.x1 for ln in lines if abs(ln.x0 - left) <= 2)
+            right = rights[int(0.9 * (len(rights) - 1))] if len(rights) >= 3 else float(shape[0]) - left
+            indents = Counter(round(ln.x0) for ln in lines if left + 6 <= ln.x0 <= left + 80)
+            indent = float(indents.most_common(1)[0][0]) if indents else None
+            self.shapes[shape] = (left, max(right, left + 50), indent)
+        deltas: dict[float, Counter] = {}
+        for _, lines in flows:
+            for a, b in zip(lines, lines[1:], strict=False):
+                d = a.base - b.base
+                if abs(a.size - b.size) < 0.5 and 0.9 * a.size <= d <= 2.6 * a.size:
+                    deltas.setdefault(round(a.size), Counter())[round(d, 0)] += 1
+        self.pitch = {size: float(c.most_common(1)[0][0]) for size, c in deltas.items()}
+
+    def margins(self, pd: PageData) -> tuple[float, float, float | None]:
+        return self.shapes.get((round(pd.width), round(pd.height)), (0.0, pd.width, None))
+
+    def line_pitch(self, size: float) -> float:
+        return self.pitch.get(round(size), 1.2 * size)
+
+
+class _Paragraphs:
+    """Join flow lines into paragraph blocks; table-row blocks pass through in place."""
+
+    def __init__(self, pages: list[PageData], page_items: list[list[tuple[float, object]]]):
+        self.pages = pages
+        self.page_items = page_items
+        flows = []
+        for pd, items in zip(pages, page_items, strict=True):
+            lines = _merge_same_height([it for _, it in items if isinstance(it, Line)])
+            flows.append((pd, lines))
+        self.geo = _Geometry(flows)
+        for pd, lines in flows:
+            left, right, indent = self.geo.margins(pd)
+            centre = (left + right) / 2
+            for ln in lines:
+                mid = (ln.x0 + ln.x1) / 2
+                ln.centered = abs(mid - centre) <= 6 and ln.x0 >= left + 3 and ln.x1 <= right - 2
+                ln.quote = (ln.x1 >= right - 4 and ln.x0 >= left + 3
+                            and (indent is None or abs(ln.x0 - indent) > 2) and not ln.centered)
+
+    def blocks(self) -> list[Block]:
+        out: list[Block] = []
+        cur: list[Line] = []
+        for pd, items in zip(self.pages, self.page_items, strict=True):
+            left, right, indent = self.geo.margins(pd)
+            lines = iter(_merge_same_height([it for _, it in items if isinstance(it, Line)]))
+            for _, it in items:
+                if isinstance(it, Block):
+                    if cur:
+                        out.append(self._block(cur))
+                        cur = []
+                    out.append(it)
+                    continue
+                ln = next(lines, None)
+                if ln is None:
+                    continue
+                if ln is not it and it.text not in ln.text:
+                    pass
+                if cur and self._breaks(cur, ln, pd, left, right):
+                    out.append(self._block(cur))
+                    cur = []
+                cur.append(ln)
+            for ln in lines:   # lines merged away above leave nothing behind
+                if cur and self._breaks(cur, ln, pd, left, right):
+                    out.append(self._block(cur))
+                    cur = []
+                cur.append(ln)
+        if cur:
+            out.append(self._block(cur))
+        return [b for b in out if b.text or b.cells]
+
+    def _block(self, lines: list[Line]) -> Block:
+        first = lines[0]
+        return Block(text=_join_lines(lines), page=first.page, bold=first.bold,
+                     centered=first.centered and all(ln.centered for ln in lines),
+                     quote=first.quote)
+
+    def _breaks(self, cur: list[Line], ln: Line, pd: PageData, left: float, right: float) -> bool:
+        """Does `ln` start a new paragraph after the lines in `cur`?"""
+        p = cur[-1]
+        if p.hyphen:
+            return False
+        if self._starts_clause(p, ln):
+            return True
+        if abs(ln.size - p.size) > 0.6 or ln.bold != p.bold:
+            return True
+        if ln.centered != p.centered:
+            return True
+        if p.quote or cur[0].quote:
+            if not (ln.quote or ln.centered and p.centered):
+                return True
+        elif ln.quote and ln.x0 > left + 0.3 * (right - left):
+            return True
+        width = right - left
+        short = p.x1 < right - 0.15 * width and not p.centered and not p.quote
+        if short and _SENTENCE_END.search(p.text) and not ln.text[:1].islower():
+            return True
+        if ln.page != p.page:
+            if ln.x0 >= left + 6 and not ln.centered and not ln.quote:
+                return True   # a first-line indent at the top of the page
+            full = p.x1 >= right - 0.04 * width
+            return bool(_SENTENCE_END.search(p.text)) and not full and not ln.text[:1].islower()
+        delta = p.base - ln.base
+        if delta <= 0.3 * ln.size:
+            return True   # back up the page: another column or a displaced line
+        if delta > self.geo.line_pitch(ln.size) + max(2.0, 0.25 * ln.size):
+            return True
+        if ln.centered or ln.quote:
+            return False
+        if ln.x0 >= p.x0 + 6 and ln.x0 >= left + 6:
+            return True   # first-line indent
+        if p.x0 >= left + 6 and abs(ln.x0 - p.x0) <= 2 and not p.centered and len(cur) == 1:
+            return True   # two indented first lines in a row: one-line paragraphs
+        return False
+
+    @staticmethod
+    def _starts_clause(p: Line, ln: Line) -> bool:
+        t = ln.text
+        if not (t[:1].isdigit() or t[:1] in "IVXХ" or t[1:2] == ")" or t[:1] in "ГСПРгсЧ" or t[:1].isalpha()):
+            return False
+        lab = find_label(t, heading_hint=ln.centered or ln.bold)
+        if lab is None:
+            return False
+        if lab.kind in ("paragraph", "subparagraph", "item") and _REFERENCE_END.search(p.text):
+            return False   # "... в соответствии с подпунктом" / "1) статьи 10"
+        return True
+
+
+def _merge_same_height(lines: list[Line]) -> list[Line]:
+    """Join fragments PDFium split off one visual line (a signature's name, a footnote mark)."""
+    out: list[Line] = []
+    for ln in lines:
+        if out:
+            p = out[-1]
+            overlap = min(p.top, ln.top) - max(p.bottom, ln.bottom)
+            if p.page == ln.page and overlap > 0.5 * min(p.size, ln.size) and not p.hyphen:
+                a, b = (p, ln) if p.x0 <= ln.x0 else (ln, p)
+                gap = b.x0 - a.x1
+                sep = "" if gap < 0.15 * min(a.size, b.size) else " "
+                big = p if p.size >= ln.size else ln
+                merged = Line(a.text + sep + b.text, min(a.x0, b.x0), max(a.x1, b.x1), big.base,
+                              big.size, big.bold, b.hyphen, p.page)
+                out[-1] = merged
+                continue
+        out.append(ln)
     return out

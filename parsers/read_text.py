@@ -140,9 +140,11 @@ def _md_paragraphs(text: str) -> list[Block]:
     def flush() -> None:
         nonlocal quote
         if buf:
-            t = _md_inline(" ".join(buf))
+            raw = " ".join(buf).strip()
+            t = _md_inline(raw)
             if t:
-                blocks.append(Block(text=t, quote=quote))
+                bold = raw.startswith("**") and raw.endswith("**")
+                blocks.append(Block(text=t, quote=quote, bold=bold))
             buf.clear()
         quote = False
 

@@ -135,3 +135,167 @@ def acts_(db_path: Path | None, as_json: bool) -> None:
         click.echo(f"{r['id']:>5} {version:<6} {r['act_type'] or '-'} № {r['number'] or '-'} "
                    f"от {r['date'] or '-'}  {r['unit_count']} units  {r['file_name']}")
         click.echo(f"{'':>12}{(r['title'] or '(no title)')[:100]}")
+
+
+# --- the web interface ------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on (0: any free one).")
+@_db_option
+def serve(host: str, port: int, db_path: Path | None) -> None:
+    """Run the web interface (werkzeug's threaded server) until Ctrl+C.
+
+    The import worker thread starts with the app. The first visit offers to create
+    the administrator when the database has no user yet.
+    """
+    # web sits above tracker (DESIGN.md); imported here only, so nothing else in tracker depends on it
+    from werkzeug.serving import make_server
+
+    from tracker.db import default_db_path
+    from web import create_app
+
+    path = db_path or default_db_path()
+    _open_db(path).close()  # a bad --db fails here with `error: DB: reason`, not a traceback
+    app = create_app({"DATABASE": str(path)})
+    server = make_server(host, port, app, threaded=True)
+    click.echo(f"Norma: http://{host}:{server.server_port}/  (database {path}; Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+# --- people, agencies and campaigns -----------------------------------------------------------
+
+
+def _refuse(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@main.group("user")
+def user_() -> None:
+    """Accounts: admins, lawyers, agency reviewers and viewers."""
+
+
+@user_.command("add")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "lawyer", "agency", "viewer"]))
+@click.option("--agency", "agency_name", default=None, help="Agency name (required for --role agency).")
+@click.option("--name", default="", help="Full name shown in the audit trail.")
+@click.option("--lang", default="ru", show_default=True, type=click.Choice(["ru", "kk", "ky", "en"]))
+@click.option("--password-env", default=None, metavar="VAR",
+              help="Read the password from this environment variable (else you are asked).")
+@_db_option
+def user_add(email: str, role: str, agency_name: str | None, name: str, lang: str, password_env: str | None,
+             db_path: Path | None) -> None:
+    """Create a user who logs in with EMAIL."""
+    import os
+
+    from tracker.users import create_user, find_agency
+
+    db = _open_db(db_path)
+    agency_id = None
+    if agency_name:
+        agency = find_agency(db, agency_name)
+        if agency is None:
+            _refuse(f"no agency named {agency_name!r} (add it with `agency add`)")
+        agency_id = agency["id"]
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            _refuse(f"the environment variable {password_env} is empty or not set")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    try:
+        uid = create_user(db, email, password, role, agency_id=agency_id, name=name, lang=lang)
+    except ValueError as exc:
+        _refuse(str(exc))
+    click.echo(f"user {uid}: {email.strip().casefold()} ({role})")
+
+
+@user_.command("list")
+@_db_option
+def user_list(db_path: Path | None) -> None:
+    """List the users."""
+    from tracker.users import list_users
+
+    for u in list_users(_open_db(db_path)):
+        click.echo(f"{u['id']:>4} {u['email']:<32} {u['role']:<7} {u['agency'] or '':<30}"
+                   f"{'' if u['active'] else ' (disabled)'}")
+
+
+@main.group("agency")
+def agency_() -> None:
+    """State bodies that review the acts assigned to them."""
+
+
+@agency_.command("add")
+@click.argument("name")
+@click.option("--email", default=None, help="Address for reminders.")
+@_db_option
+def agency_add(name: str, email: str | None, db_path: Path | None) -> None:
+    """Create an agency called NAME."""
+    from tracker.users import create_agency
+
+    try:
+        aid = create_agency(_open_db(db_path), name, email=email)
+    except ValueError as exc:
+        _refuse(str(exc))
+    click.echo(f"agency {aid}: {name}")
+
+
+@agency_.command("list")
+@_db_option
+def agency_list(db_path: Path | None) -> None:
+    """List the agencies."""
+    from tracker.users import list_agencies
+
+    for a in list_agencies(_open_db(db_path)):
+        click.echo(f"{a['id']:>4} {a['name']:<50} {a['email'] or ''}")
+
+
+@main.group("campaign")
+def campaign_() -> None:
+    """Review campaigns: an instruction, a deadline, acts assigned to agencies."""
+
+
+@campaign_.command("add")
+@click.argument("name")
+@click.option("--instruction-date", required=True, metavar="DD.MM.YYYY", help="Date of the instruction.")
+@click.option("--deadline", default=None, metavar="DD.MM.YYYY",
+              help="Default: one calendar month after the instruction date.")
+@click.option("--country", default="KZ", show_default=True, type=click.Choice(["KZ", "KG"]),
+              help="Whose public holidays count for working days.")
+@_db_option
+def campaign_add(name: str, instruction_date: str, deadline: str | None, country: str,
+                 db_path: Path | None) -> None:
+    """Create a campaign called NAME."""
+    from tracker.campaigns import create_campaign, get_campaign
+    from tracker.dates import fmt_date, parse_date
+
+    db = _open_db(db_path)
+    try:
+        cid = create_campaign(db, name, parse_date(instruction_date), country=country,
+                              deadline=parse_date(deadline) if deadline else None)
+    except ValueError as exc:
+        _refuse(str(exc))
+    c = get_campaign(db, cid)
+    click.echo(f"campaign {cid}: {c['name']} ({c['country']}), instruction {fmt_date(c['instruction_date'])}, "
+               f"deadline {fmt_date(c['deadline'])}")
+
+
+@campaign_.command("list")
+@_db_option
+def campaign_list(db_path: Path | None) -> None:
+    """List the campaigns, newest first."""
+    from tracker.campaigns import list_campaigns
+    from tracker.dates import fmt_date
+
+    for c in list_campaigns(_open_db(db_path)):
+        click.echo(f"{c['id']:>4} {c['country']} {fmt_date(c['instruction_date'])} -> {fmt_date(c['deadline'])}"
+                   f"  {c['acts']} acts  {c['name']}")

@@ -183,3 +183,169 @@ def m002_indexes_and_search(db: sqlite_utils.Database) -> None:
         "INSERT INTO units_fts(act_id, uid, lemmas) VALUES (?, ?, ?)",
         [(a, u, lemma_text(t)) for a, u, t in rows],
     )
+
+
+@migrations()
+def m010_users_agencies(db: sqlite_utils.Database) -> None:
+    """Agencies (state bodies that review their acts) and the people who log in."""
+    db.execute("""
+        CREATE TABLE agencies (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            name        TEXT NOT NULL,
+            name_key    TEXT NOT NULL UNIQUE,   -- casefolded name: "Минюст" and "МИНЮСТ" are one agency
+            email       TEXT,
+            created_at  TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE users (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            email         TEXT NOT NULL UNIQUE,  -- stored casefolded (SQLite's NOCASE folds ASCII only)
+            name          TEXT NOT NULL DEFAULT '',
+            role          TEXT NOT NULL CHECK (role IN ('admin', 'lawyer', 'agency', 'viewer')),
+            agency_id     INTEGER REFERENCES agencies(id),
+            lang          TEXT NOT NULL DEFAULT 'ru',
+            password_hash TEXT NOT NULL,
+            active        INTEGER NOT NULL DEFAULT 1,
+            created_at    TEXT NOT NULL,
+            CHECK (role != 'agency' OR agency_id IS NOT NULL)
+        )""")
+    db.execute("CREATE INDEX users_agency ON users(agency_id)")
+
+
+@migrations()
+def m011_campaigns_verdicts_audit(db: sqlite_utils.Database) -> None:
+    """Review campaigns, which agency reviews which act, clause verdicts, comments, audit trail."""
+    db.execute("""
+        CREATE TABLE campaigns (
+            id               INTEGER PRIMARY KEY AUTOINCREMENT,
+            name             TEXT NOT NULL,
+            country          TEXT NOT NULL CHECK (country IN ('KZ', 'KG')),
+            instruction_date TEXT NOT NULL,          -- ISO yyyy-mm-dd
+            deadline         TEXT NOT NULL,          -- ISO yyyy-mm-dd
+            measure_ids      TEXT NOT NULL DEFAULT '[]',  -- JSON list of measure ids ("M14")
+            created_by       INTEGER REFERENCES users(id),
+            created_at       TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE assignments (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            act_id      INTEGER NOT NULL REFERENCES acts(id),
+            agency_id   INTEGER NOT NULL REFERENCES agencies(id),
+            status      TEXT NOT NULL DEFAULT 'not_started'
+                        CHECK (status IN ('not_started', 'in_progress', 'reviewed')),
+            assigned_at TEXT NOT NULL,
+            assigned_by INTEGER REFERENCES users(id),
+            finished_at TEXT,
+            finished_by INTEGER REFERENCES users(id),
+            PRIMARY KEY (campaign_id, act_id)      -- an act has one reviewing agency per campaign
+        )""")
+    db.execute("CREATE INDEX assignments_agency ON assignments(agency_id, campaign_id)")
+    db.execute("CREATE INDEX assignments_act ON assignments(act_id)")
+    db.execute("""
+        CREATE TABLE verdicts (
+            campaign_id INTEGER NOT NULL,
+            act_id      INTEGER NOT NULL,
+            uid         TEXT NOT NULL,
+            verdict     TEXT NOT NULL
+                        CHECK (verdict IN ('keep', 'amend', 'repeal', 'duplicative', 'not_applicable')),
+            reason      TEXT NOT NULL DEFAULT '',
+            new_wording TEXT NOT NULL DEFAULT '',
+            comment     TEXT NOT NULL DEFAULT '',
+            user_id     INTEGER REFERENCES users(id),
+            updated_at  TEXT NOT NULL,
+            PRIMARY KEY (campaign_id, act_id, uid),
+            FOREIGN KEY (campaign_id, act_id) REFERENCES assignments(campaign_id, act_id),
+            FOREIGN KEY (act_id, uid) REFERENCES units(act_id, uid)
+        )""")
+    db.execute("""
+        CREATE TABLE comments (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            campaign_id INTEGER NOT NULL,
+            act_id      INTEGER NOT NULL,
+            uid         TEXT NOT NULL,
+            user_id     INTEGER REFERENCES users(id),
+            text        TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            FOREIGN KEY (campaign_id, act_id) REFERENCES assignments(campaign_id, act_id),
+            FOREIGN KEY (act_id, uid) REFERENCES units(act_id, uid)
+        )""")
+    db.execute("CREATE INDEX comments_clause ON comments(campaign_id, act_id, uid, id)")
+    db.execute("""
+        CREATE TABLE audit_log (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            at          TEXT NOT NULL,              -- UTC ISO 8601
+            user_id     INTEGER,                    -- no FK: the trail outlives any user row
+            user_email  TEXT,                       -- as it was when the change was made
+            action      TEXT NOT NULL,
+            entity      TEXT NOT NULL,
+            entity_id   TEXT,
+            campaign_id INTEGER,
+            act_id      INTEGER,
+            uid         TEXT,
+            before      TEXT,                       -- JSON
+            after       TEXT                        -- JSON
+        )""")
+    db.execute("CREATE INDEX audit_act ON audit_log(act_id, uid, id)")
+    db.execute("CREATE INDEX audit_campaign ON audit_log(campaign_id, id)")
+    # The trail is evidence: refuse edits and deletions at the database itself.
+    for op in ("UPDATE", "DELETE"):
+        db.execute(f"""
+            CREATE TRIGGER audit_log_no_{op.lower()} BEFORE {op} ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""")
+
+
+@migrations()
+def m012_jobs(db: sqlite_utils.Database) -> None:
+    """Background jobs (today: importing an uploaded file), run by tracker.jobs' worker."""
+    db.execute("""
+        CREATE TABLE jobs (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind        TEXT NOT NULL DEFAULT 'import',
+            status      TEXT NOT NULL DEFAULT 'queued'
+                        CHECK (status IN ('queued', 'running', 'done', 'failed')),
+            filename    TEXT NOT NULL,
+            file_sha256 TEXT NOT NULL,              -- the uploaded bytes, in tracker.files' store
+            size        INTEGER NOT NULL,
+            user_id     INTEGER REFERENCES users(id),
+            message     TEXT NOT NULL DEFAULT '',
+            act_id      INTEGER REFERENCES acts(id),
+            created_at  TEXT NOT NULL,
+            started_at  TEXT,
+            finished_at TEXT
+        )""")
+    db.execute("CREATE INDEX jobs_status ON jobs(status, id)")
+    db.execute("CREATE INDEX jobs_user ON jobs(user_id, id)")
+
+
+@migrations()
+def m020_measures_and_links(db: sqlite_utils.Database) -> None:
+    """Proposed measures, and the links of clauses to them with a lawyer's decision (tracker.links)."""
+    db.execute("""
+        CREATE TABLE measures (
+            id          TEXT PRIMARY KEY,           -- "M14", or the plan's row number
+            ru          TEXT NOT NULL DEFAULT '',
+            en          TEXT,
+            kk          TEXT,
+            source      TEXT,
+            deadline    TEXT,                       -- as printed in the plan ("II квартал 1997 г.")
+            responsible TEXT,
+            section     TEXT,
+            imported_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE measure_links (
+            act_id      INTEGER NOT NULL,
+            uid         TEXT NOT NULL,
+            measure_id  TEXT NOT NULL,              -- no FK: a link outlives a re-imported list
+            status      TEXT NOT NULL
+                        CHECK (status IN ('proposed', 'confirmed', 'rejected', 'added')),
+            score       REAL,                       -- the linker's, NULL for a link added by hand
+            why         TEXT NOT NULL DEFAULT '',
+            decided_by  INTEGER REFERENCES users(id),
+            decided_at  TEXT,
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL,
+            PRIMARY KEY (act_id, uid, measure_id),
+            FOREIGN KEY (act_id, uid) REFERENCES units(act_id, uid)
+        )""")
+    db.execute("CREATE INDEX measure_links_measure ON measure_links(measure_id, status)")
