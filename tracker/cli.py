@@ -59,6 +59,38 @@ def parse(file: str, as_json: bool) -> None:
         click.echo(f"warning: {w}", err=True)
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the act with each unit's facts as JSON (CONTRACT.md).")
+def extract(file: str, as_json: bool) -> None:
+    """Parse FILE and find each clause's modality, addressee, deadlines, documents and fee."""
+    act = _parse_or_fail(file)
+    from nlp.burden import summarise  # noqa: PLC0415 - keeps `parse` free of the NLP stack
+    from nlp.extract import annotate_act, merge_facts  # noqa: PLC0415
+
+    facts = annotate_act(act)
+    if as_json:
+        _dump(merge_facts(act, facts))
+        return
+    for u in act.units:
+        f = facts.get(u.id, {})
+        marks = []
+        if f.get("modality") not in (None, "other"):
+            marks.append(f"{f['modality']}/{f.get('addressee') or '-'}")
+        marks += [d.get("text", "") for d in f.get("deadlines", [])]
+        if f.get("documents"):
+            marks.append(f"документы: {len(f['documents'])}")
+        if f.get("fee"):
+            marks.append("плата")
+        if marks:
+            click.echo(f"{u.label or '·'} {'; '.join(marks)}")
+    b = summarise(act, facts)
+    r, t = b["requirements"], b["decision_time"]
+    click.echo(f"requirements {r['total']} (applicant {r['applicant']}, authority {r['authority']}); "
+               f"documents {b['documents_count']}; fees {b['fee_count']}; "
+               f"decision time longest {t['longest']['days'] if t['longest'] else '-'} d, total {t['total_days']} d")
+
+
 # --- the database: `--db` and the commands that store acts ---------------------------------
 # tracker's storage modules are imported inside the commands so that `parse` does not load them.
 
@@ -299,3 +331,104 @@ def campaign_list(db_path: Path | None) -> None:
     for c in list_campaigns(_open_db(db_path)):
         click.echo(f"{c['id']:>4} {c['country']} {fmt_date(c['instruction_date'])} -> {fmt_date(c['deadline'])}"
                    f"  {c['acts']} acts  {c['name']}")
+
+
+# --- linking clauses to proposed measures (tracker.measures, nlp.linker) -----------------------
+
+
+def _facts_of(act) -> dict[str, dict]:
+    """Extracted facts per unit id, or {} while the extractor is not installed."""
+    try:
+        from nlp.extract import annotate_act
+    except ImportError:
+        click.echo("warning: nlp.extract is not available; linking on wording only", err=True)
+        return {}
+    return annotate_act(act)
+
+
+@main.command("link")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--measures", "measures_path", required=True, type=click.Path(dir_okay=False),
+              help="Measures: JSON list of {id, ru, en}, CSV, or a plan table (DOCX, MD, HTML ...).")
+@click.option("--json", "as_json", is_flag=True, help="Print the act with facts and measures as JSON.")
+def link(file: str, measures_path: str, as_json: bool) -> None:
+    """Propose, for each clause of FILE, the measures it bears on, with a score and the reason."""
+    from nlp.linker import link_units
+    from tracker.measures import load_measures
+
+    try:
+        measures = [m.to_dict() for m in load_measures(measures_path)]
+    except ParseError as exc:
+        _fail(measures_path, str(exc))
+    act = _parse_or_fail(file)
+    facts = _facts_of(act)
+    units = [{**u.to_dict(), **facts.get(u.id, {})} for u in act.units]
+    for u, links in zip(units, link_units(units, measures), strict=True):
+        u["measures"] = links
+    if as_json:
+        _dump({**act.to_dict(), "units": units})
+        return
+    for u in units:
+        for m in u["measures"]:
+            click.echo(f"{u['label'] or u['id']:>10}  {m['id']:<5} {m['score']:.2f}  {m['why']}")
+
+
+# --- mail: scheduled reports and the test message (tracker.reminders) ---------------------------
+
+
+def _mail_setup():
+    """(MailSettings, Schedule) from mail.toml and the environment, or `error: mail settings: ...`."""
+    from tracker.mail import MailConfigError, MailSettings, load_config
+    from tracker.reminders import Schedule
+
+    try:
+        cfg = load_config()
+        return MailSettings.from_config(cfg), Schedule.from_config(cfg)
+    except (MailConfigError, ValueError) as exc:
+        _fail("mail settings", str(exc))
+
+
+@main.command("remind")
+@_db_option
+@click.option("--now", "now_text", default=None, metavar="ISO",
+              help="Act as if it were this time (server-local unless it has an offset), e.g. 2025-03-28T09:00.")
+def remind(db_path: Path | None, now_text: str | None) -> None:
+    """Send the reminders, overdue notices and weekly summaries due now; retry failed ones.
+
+    Safe to run from cron every few minutes, also twice at once: the send log sends a
+    message at most once. Prints a summary when something happened; failures go to
+    standard error. Exit status 1 when a message failed, waits for a retry or is
+    possibly sent (a person decides in the app's send log), else 0.
+    """
+    from tracker.reminders import parse_now, run_due
+
+    settings, schedule = _mail_setup()
+    try:
+        now = parse_now(now_text) if now_text else None
+    except ValueError as exc:
+        _fail("--now", str(exc))
+    report = run_due(_open_db(db_path), settings, schedule, now)
+    for line in report.errors:
+        click.echo(f"error: {line}", err=True)
+    if report.planned or report.sent or report.errors or report.possibly_sent:
+        click.echo(report.summary())
+    if report.failed or report.retry or report.possibly_sent:
+        sys.exit(1)
+
+
+@main.command("mail-test")
+@click.argument("to")
+@click.option("--lang", default=None, type=click.Choice(["ru", "en"]), help="Language of the message.")
+@_db_option
+def mail_test(to: str, lang: str | None, db_path: Path | None) -> None:
+    """Send a test message to TO with the configured SMTP settings (logged in the send log)."""
+    from tracker.reminders import send_test_message
+
+    settings, _schedule = _mail_setup()
+    try:
+        row = send_test_message(_open_db(db_path), settings, to, lang=lang)
+    except ValueError as exc:
+        _fail(to, str(exc))
+    if row["status"] != "sent":
+        _fail(to, row["last_error"] or row["status"])
+    click.echo(f"sent to {row['recipient']} via {settings.host}:{settings.port} ({settings.security})")

@@ -349,3 +349,46 @@ def m020_measures_and_links(db: sqlite_utils.Database) -> None:
             FOREIGN KEY (act_id, uid) REFERENCES units(act_id, uid)
         )""")
     db.execute("CREATE INDEX measure_links_measure ON measure_links(measure_id, status)")
+
+
+@migrations()
+def m030_mail(db: sqlite_utils.Database) -> None:
+    """The mail send log (one row per message ever due, claimed by a unique key) and its events."""
+    db.execute("""
+        CREATE TABLE mail_log (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            key             TEXT NOT NULL UNIQUE,   -- campaign:kind:audience:recipient:period, claimed once
+            campaign_id     INTEGER REFERENCES campaigns(id),   -- NULL for a test message
+            kind            TEXT NOT NULL CHECK (kind IN ('reminder', 'overdue', 'weekly', 'manual', 'test')),
+            audience        TEXT NOT NULL CHECK (audience IN ('agency', 'ministry', 'test')),
+            agency_id       INTEGER REFERENCES agencies(id),    -- the agency reported on
+            user_id         INTEGER REFERENCES users(id),       -- the recipient, when a user
+            recipient       TEXT NOT NULL,                      -- the address
+            lang            TEXT NOT NULL DEFAULT 'ru',
+            period          TEXT NOT NULL,      -- e.g. 2025-03-31/d7, 2025-04-02, week-2025-03-31, at-...
+            status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                            ('pending', 'sending', 'retry', 'sent', 'failed', 'possibly_sent')),
+            subject         TEXT,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,               -- UTC ISO; NULL = as soon as possible
+            last_error      TEXT,
+            due_at          TEXT NOT NULL,      -- UTC ISO: when the message was first due
+            claimed_at      TEXT,               -- UTC ISO: start of the current or last attempt
+            claimed_by      TEXT,               -- host:pid:run of the run that made it
+            sent_at         TEXT,
+            message_id      TEXT,
+            requested_by    INTEGER REFERENCES users(id),       -- who asked: send now, resend
+            created_at      TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX mail_log_todo ON mail_log(status, next_attempt_at)")
+    db.execute("CREATE INDEX mail_log_campaign ON mail_log(campaign_id, id)")
+    db.execute("""
+        CREATE TABLE mail_events (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            log_id   INTEGER NOT NULL REFERENCES mail_log(id),
+            at       TEXT NOT NULL,             -- UTC ISO
+            event    TEXT NOT NULL,             -- due, sent, retry, failed, possibly_sent, resend, render
+            detail   TEXT NOT NULL DEFAULT '',
+            user_id  INTEGER                    -- a person's action (resend); NULL for the system
+        )""")
+    db.execute("CREATE INDEX mail_events_log ON mail_events(log_id, id)")
