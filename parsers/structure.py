@@ -23,6 +23,9 @@ _ORDER_APPENDIX = re.compile(
 _NOTE = re.compile(
     r"^(?:(?:Сноска|Ескерту|Примечание ИЗПИ|ИЗПИ назары|Примечание РЦПИ|КонсультантПлюс: примечание)\s*[.:!]"
     r"|\((?:В редакции|в редакции|в ред\.|Утратил|Утратила|Утратило|Исключен|Дополнен)[^)]*\)$)")
+_CLOSER = re.compile(
+    r"^(?:«?СОГЛАСОВАН[ОАЫ]?»?|«?УТВЕРЖДЕН[ОАЫ]?»?|Утвержден[аоы]?\s|Министр\s+[А-ЯЁ]\.|Председатель\b"
+    r"|Министр\b.{0,60}\s[А-ЯЁ]\.\s?[А-ЯЁ]\.)")
 _APPENDIX_RANK_ORDER = 5
 _PARAGRAPH_RANK = 50
 
@@ -37,12 +40,19 @@ def build_act(read: Read, *, file: str, fmt: str) -> Act:
         units.append(u)
         return u
 
+    def close_paragraphs() -> Unit | None:
+        while stack and stack[-1][0] >= _PARAGRAPH_RANK:
+            stack.pop()
+        return stack[-1][1] if stack else None
+
     for block in read.blocks:
         top = stack[-1][1] if stack else None
         if block.cells is not None:
             filled = [c for c in block.cells if c.strip()]
             if len(filled) != 1:
                 label, text, cells = _table_row(block.cells)
+                if not label and _CLOSER.match(text):  # a signature or approval table
+                    top = close_paragraphs()
                 if text or label:
                     add("table_row", label, text, block, top, cells=cells)
                 continue
@@ -56,11 +66,10 @@ def build_act(read: Read, *, file: str, fmt: str) -> Act:
             continue
         lab = _label_of(block)
         if lab is None:
-            if block.heading or (block.centered and block.bold):
-                # a heading closes the open paragraphs: it titles what follows
-                while stack and stack[-1][0] >= _PARAGRAPH_RANK:
-                    stack.pop()
-                top = stack[-1][1] if stack else None
+            if block.heading or block.quote or (block.bold and len(text) < 200) or _CLOSER.match(text):
+                # a heading, a stamp set apart or a signature closes the open paragraphs:
+                # it belongs to the act or the appendix, not to the last clause
+                top = close_paragraphs()
             add("text", "", text, block, top)
             continue
         rank = lab.rank

@@ -139,3 +139,16 @@ def test_units_cover_the_whole_text_in_document_order(kz107):
     body = " ".join(u.text for u in kz107.units)
     for phrase in ("ПРИКАЗЫВАЮ", "М. Бекетаев", "в течение пятнадцати рабочих дней со дня ее регистрации"):
         assert phrase in body
+
+
+def test_signature_and_approval_stamp_do_not_belong_to_the_last_point(kz107):
+    sign = next(u for u in kz107.units if u.text == "М. Бекетаев")
+    assert sign.parent is None
+    agreed = next(u for u in kz107.units if u.text.startswith("«СОГЛАСОВАН»"))
+    assert agreed.parent is None
+
+
+def test_signature_table_of_a_belarusian_resolution_closes_the_points():
+    act = parse_file(FIX / "by_minenergo_2007_10_postanovlenie_admin_procedury.docx")
+    sign = next(u for u in act.units if "Озерец" in u.text)
+    assert sign.parent is None
