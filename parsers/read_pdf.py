@@ -69,7 +69,7 @@ class Line:
     """One visual line of text; after splitting at table columns, one cell's piece of it."""
 
     __slots__ = ("text", "x0", "x1", "base", "size", "bold", "hyphen", "page", "gaps", "i0",
-                 "top", "bottom", "sbs", "wide", "col", "centered", "quote")
+                 "top", "bottom", "sbs", "wide", "col", "centered", "quote", "flush")
 
     def __init__(self, text: str, x0: float, x1: float, base: float, size: float, bold: bool,
                  hyphen: bool, page: int, i0: int = -1):
@@ -89,14 +89,15 @@ class Line:
         self.wide = False            # has a gap wider than ~2 em inside: cells run together
         self.col = 0
         self.centered = False
-        self.quote = False
+        self.quote = False           # set apart on the right
+        self.flush = False           # ends at the right margin without starting at the left one
 
     def __repr__(self) -> str:
         return f"Line(p{self.page} {self.x0:.0f}-{self.x1:.0f} @{self.base:.0f} {self.text[:40]!r})"
 
 
 class PageData:
-    __slots__ = ("number", "width", "height", "lines", "hrules", "vrules", "scanned", "text_len")
+    __slots__ = ("number", "width", "height", "lines", "hrules", "vrules", "scanned", "text_len", "tabular")
 
     def __init__(self, number: int, width: float, height: float):
         self.number = number
@@ -107,6 +108,7 @@ class PageData:
         self.vrules: list[tuple[float, float, float]] = []   # (x, y0, y1)
         self.scanned = False
         self.text_len = 0
+        self.tabular = False        # may hold a table (its line gaps were measured)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -143,7 +145,7 @@ def _read(data: bytes) -> Read:
                 warnings.append(f"page {i + 1}: cannot be read")
                 previous_tabular = False
                 continue
-            previous_tabular = bool(pd.lines) and _may_hold_table(pd)
+            previous_tabular = pd.tabular
             pages.append(pd)
     finally:
         doc.close()
@@ -179,6 +181,7 @@ _FL, _FB, _FR, _FT = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctype
 _FILL, _STROKE = ctypes.c_int(), ctypes.c_int()
 _CR, _CG, _CB, _CA = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
 _MATRIX = pdfium_c.FS_MATRIX()
+_RL, _RT, _RR, _RB = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
 
 
 def _extract_page(doc: pdfium.PdfDocument, index: int, previous_tabular: bool) -> PageData:
@@ -199,8 +202,14 @@ def _extract_page(doc: pdfium.PdfDocument, index: int, previous_tabular: bool) -
             pd.text_len = sum(len(line.text) for line in pd.lines)
             if pd.lines:
                 _read_rules(page.raw, pd)
-                if previous_tabular or _may_hold_table(pd) or _sparse_lines(pd.lines):
-                    _measure_gaps(textpage.raw, text, pd.lines)
+                # gaps only where a table may be: ruling lines, lines side by side, lines with
+                # holes in them (cells PDFium ran together), a table going on from the last page
+                side_by_side = _mark_side_by_side(sorted(pd.lines, key=_reading_key))
+                pd.tabular = bool(side_by_side or len(pd.hrules) >= 2 and len(pd.vrules) >= 2
+                                  or _sparse_lines(pd.lines))
+                if pd.tabular or previous_tabular:
+                    _measure_gaps(textpage.raw, pd.lines)
+                    pd.tabular = pd.tabular or any(line.wide for line in pd.lines)
         finally:
             textpage.close()
         if not pd.lines:
@@ -251,7 +260,7 @@ def _lines(raw, text: str, page_no: int) -> list[Line]:
             base = oy.value
             size = fsize(raw, i0) or (rect.top - rect.bottom) or 10.0
             bold = fweight(raw, i0) >= BOLD_WEIGHT
-            loose(raw, i1 + 1 if hyphen else i1, rect)   # with the hyphen, when there is one
+            loose(raw, p_start + len(part) if hyphen else i1, rect)   # the hyphen itself, if any
             x1 = rect.right
             if x1 < x0:   # glyphs drawn right to left, or a rotated line: keep a sane box
                 x0, x1 = x1, x0
@@ -261,46 +270,61 @@ def _lines(raw, text: str, page_no: int) -> list[Line]:
     return out
 
 
-def _measure_gaps(raw, text: str, lines: list[Line]) -> None:
-    """Record where a line has a gap between words, and mark gaps wider than ~2 em.
+def _measure_gaps(raw, lines: list[Line]) -> None:
+    """Record where a line changes text object across a gap; mark gaps wider than ~2 em.
 
     Only on pages that may hold a table: PDFium runs the cells of a row that share
-    a baseline into one line, and these gaps are where it can be cut into cells.
+    a baseline into one line, but each cell is its own text object, and PDFium's
+    text rectangles (FPDFText_CountRects) break exactly there. Justified text keeps
+    its words in one object, so its wide word spacing is no cell boundary.
     """
-    loose = pdfium_c.FPDFText_GetLooseCharBox
-    rect = _RECT
+    count_rects, get_rect = pdfium_c.FPDFText_CountRects, pdfium_c.FPDFText_GetRect
+    index_at = pdfium_c.FPDFText_GetCharIndexAtPos
+    left, top, right, bottom = _RL, _RT, _RR, _RB
     for line in lines:
-        t = line.text
-        if " " not in t:
+        n = len(line.text) - (1 if line.hyphen else 0)
+        if n < 2 or line.i0 < 0:
             continue
-        i0 = line.i0
-        gaps = line.gaps
+        k = count_rects(raw, line.i0, n)
+        if k < 2:
+            continue
+        prev_right = None
         wide = 1.8 * line.size
-        k = 0
-        n = len(t) - (1 if line.hyphen else 0)
-        while True:
-            k = t.find(" ", k + 1)
-            if k < 0 or k >= n:
+        for q in range(k):
+            if not get_rect(raw, q, left, top, right, bottom):
                 break
-            j = k
-            while j + 1 < n and t[j + 1] == " ":
-                j += 1
-            loose(raw, i0 + k - 1, rect)
-            left = rect.right
-            loose(raw, i0 + j + 1, rect)
-            right = rect.left
-            if right - left > 0.15 * line.size:
-                gaps.append((k, left, right))
-                if right - left > wide:
-                    line.wide = True
-            k = j
+            if prev_right is not None:
+                gap = left.value - prev_right
+                if gap > 0.15 * line.size:
+                    idx = index_at(raw, left.value + 1.0, (top.value + bottom.value) / 2, 2.0, 2.0)
+                    if not line.i0 < idx < line.i0 + n:
+                        idx = _first_char_from(raw, line.i0, n, left.value - 3.0)
+                    off = idx - line.i0
+                    if 0 < off < n:
+                        line.gaps.append((off, prev_right, left.value))
+                        if gap > wide:
+                            line.wide = True
+            prev_right = right.value
+
+
+def _first_char_from(raw, i0: int, n: int, x: float) -> int:
+    """Index of the first character of a line whose box starts at or right of `x` (bisection)."""
+    lo, hi = i0, i0 + n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        pdfium_c.FPDFText_GetLooseCharBox(raw, mid, _RECT)
+        if _RECT.left < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def _sparse_lines(lines: list[Line]) -> bool:
     """A line much wider than its characters need hides a gap: cells run together."""
     for line in lines:
         n = len(line.text)
-        if n > 4 and (line.x1 - line.x0) > 1.1 * n * line.size:
+        if n > 4 and (line.x1 - line.x0) > 0.75 * n * line.size:
             return True
     return False
 
@@ -392,12 +416,6 @@ def _has_image(raw_page) -> bool:
     return False
 
 
-def _may_hold_table(pd: PageData) -> bool:
-    if len(pd.hrules) >= 2 and len(pd.vrules) >= 2:
-        return True
-    return _mark_side_by_side(sorted(pd.lines, key=_reading_key)) > 0
-
-
 def _reading_key(line: Line) -> tuple[float, float]:
     return (-line.base, line.x0)
 
@@ -434,27 +452,43 @@ def _mark_side_by_side(lines: list[Line]) -> int:
 # ----------------------------------------------------------------------------------------------
 # 2. is there a readable text layer?
 
-_VOWELS = set("aeiouyаеёиоуыэюяіүұөәі")
-_WORD = re.compile(r"[^\W\d_]+")
-_GOOD_WORD = re.compile(r"^(?:[A-ZА-ЯЁӘІҢҒҮҰҚӨҺ]?[a-zа-яёәіңғүұқөһ]+|[A-ZА-ЯЁӘІҢҒҮҰҚӨҺ]+)$")
+_VOWELS = frozenset("aeiouyаеёиоуыэюяіүұөә")
+_EDGE_PUNCT = "«»\"“”„'‘’()[],.;:!?…-–—*/_"
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_WORD_SHAPE = re.compile(r"^(?:[^\W\d_]|\d)+(?:[-.’'/](?:[^\W\d_]|\d)+)*\.?$")
+
+
+def _good_run(run: str) -> bool:
+    if len(run) < 2:
+        return True
+    if not (run.islower() or run.isupper() or run[0].isupper() and run[1:].islower()):
+        return False
+    return run.isupper() and len(run) <= 4 or any(ch in _VOWELS for ch in run.lower())
+
+
+_CYRILLIC = re.compile(r"[а-яёА-ЯЁәіңғүұқөһӘІҢҒҮҰҚӨҺ]")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _readable_share(text: str) -> float:
-    """Share of words that look like words of some language (case, vowels, no symbols inside).
+    """Share of words that look like words of some language: sane case, vowels, no symbols inside.
 
     A font without a ToUnicode map extracts as "ML<?J@>?GU ijbdZahf NKLWD":
-    words with capitals inside, without vowels, broken by punctuation.
+    words with capitals inside, without vowels, broken by punctuation. Text that
+    is mostly Cyrillic is readable at once (the check runs on every page).
     """
-    words = _WORD.findall(text)
+    text = text[:1500]
+    letters = len(_ANY_LETTER.findall(text))
+    if letters and len(_CYRILLIC.findall(text)) >= 0.6 * letters:
+        return 1.0
     good = total = 0
-    for w in words:
-        if len(w) < 2:
+    for token in text.split():
+        core = token.strip(_EDGE_PUNCT)
+        if not core or not any(ch.isalpha() for ch in core):
             continue
         total += 1
-        if _GOOD_WORD.match(w) and (len(w) <= 3 and w.isupper() or any(ch in _VOWELS for ch in w.lower())):
+        if _WORD_SHAPE.match(core) and all(_good_run(r) for r in _LETTER_RUN.findall(core)):
             good += 1
-    symbols = sum(text.count(ch) for ch in "<>@[]\\^_`{|}~#$")
-    total += symbols // 2 + sum(1 for w in words if len(w) == 1)
     return good / total if total else 1.0
 
 
@@ -466,7 +500,7 @@ def _check_text_layer(pages: list[PageData], n_pages: int, warnings: list[str]) 
             raise ParseError(f"scanned PDF without a text layer ({n_pages} pages): OCR is not supported, "
                              "upload a PDF with text or the DOCX")
         raise ParseError(f"PDF without any text ({n_pages} empty pages)")
-    sample = " ".join(line.text for p in with_text[:40] for line in p.lines[:60])
+    sample = " ".join(line.text for p in with_text[:10] for line in p.lines[:30])
     share = _readable_share(sample)
     if share < 0.6:
         bad = next((line.text for p in with_text for line in p.lines
@@ -479,7 +513,7 @@ def _check_text_layer(pages: list[PageData], n_pages: int, warnings: list[str]) 
     for p in pages:
         if p.scanned:
             warnings.append(f"page {p.number}: no text layer (a scanned image; its text is missing)")
-        elif p.text_len > 200 and _readable_share(" ".join(line.text for line in p.lines[:80])) < 0.5:
+        elif p.text_len > 200 and _readable_share(" ".join(line.text for line in p.lines[:8])[:600]) < 0.5:
             warnings.append(f"page {p.number}: the text layer is unreadable (fonts without a Unicode map)")
             p.lines = []
 
@@ -507,6 +541,7 @@ def _drop_running_lines(pages: list[PageData]) -> None:
     A lone number is a page number when it grows with the page index.
     """
     cands: dict[str, list[tuple[PageData, Line]]] = {}
+    outermost: set[int] = set()
     numbers: list[tuple[PageData, Line, int]] = []
     for pd in pages:
         if not pd.lines:
@@ -515,7 +550,12 @@ def _drop_running_lines(pages: list[PageData]) -> None:
         band = 0.12 * pd.height
         edge = [ln for ln in ordered[:3] if ln.base > pd.height - band]
         edge += [ln for ln in ordered[-3:] if ln.base < band and ln not in edge]
+        boxes = [(g[2], g[3], g[1][-1], g[1][0]) for g in _grids(pd.hrules, pd.vrules)] if edge else []
         for ln in edge:
+            if any(x0 - 2 <= ln.x0 <= x1 + 2 and y0 - 2 <= ln.base <= y1 + 2 for x0, x1, y0, y1 in boxes):
+                continue   # a table row at the top of the page is not a running header
+            if ln is ordered[0] or ln is ordered[-1]:
+                outermost.add(id(ln))
             m = _PAGE_NUMBER.match(ln.text)
             if m:
                 numbers.append((pd, ln, int(next(g for g in m.groups() if g))))
@@ -527,7 +567,8 @@ def _drop_running_lines(pages: list[PageData]) -> None:
         pages_hit = {pd.number for pd, _ in hits}
         if len(pages_hit) < 2 or len(key) < 2:
             continue
-        if len(pages_hit) >= 3 or len(pages_hit) * 2 >= n_text:
+        # on two pages only when it is the very first or last line of both
+        if len(pages_hit) >= 3 or len(pages_hit) * 2 >= n_text and all(id(ln) in outermost for _, ln in hits):
             bases = sorted(ln.base for _, ln in hits)
             mid = bases[len(bases) // 2]
             drop.update(id(ln) for _, ln in hits if abs(ln.base - mid) < 20)
@@ -582,8 +623,6 @@ class _Tables:
             in_table.update(id(ln) for ln in r.lines)
         flow = [ln for ln in lines if id(ln) not in in_table]
         items: list[tuple[float, object]] = [(ln.top, ln) for ln in flow]
-        first_top = lines[0].top
-        last_bottom = lines[-1].bottom
         carried = self.open
         self.open = None
         for r in sorted(regions, key=lambda r: -r.top):
@@ -594,39 +633,38 @@ class _Tables:
                 table = carried
                 self.warnings.append(f"page {pd.number}: table continues from page {table['page']}")
             else:
-                table = {"index": self.count, "starts": r.starts, "rows": [], "header": None, "page": 0}
+                table = {"index": self.count, "starts": r.starts, "ruled": r.ruled, "rows": [],
+                         "header": None, "page": 0}
                 self.count += 1
             carried = None
+            first_data = continues
             for i, (top, cells) in enumerate(rows):
                 key = _WS.sub(" ", " ".join(cells)).strip().lower()
                 if continues and i == 0 and key and key == table["header"]:
-                    continue   # the header row repeated on every page
-                if (continues and table["rows"] and not cells[0] and i <= 1 and not table.get("merged")
-                        and any(cells)):
-                    prev = table["rows"][-1]   # the rest of a row the page break cut
-                    merged = [_join_text(a, b) if a and b else a or b
-                              for a, b in zip(prev.cells, cells, strict=False)]
-                    prev.cells = merged
-                    prev.text = " ".join(c for c in merged if c)
-                    table["merged"] = True
+                    continue   # the header row Word repeats on every page
+                if first_data and table["rows"] and not cells[0] and any(cells):
+                    prev = table["rows"][-1]   # the rest of a row the page break cut in two
+                    prev.cells = [_join_cell(a, b) for a, b in zip(prev.cells, cells, strict=False)]
+                    prev.text = " ".join(c for c in prev.cells if c)
+                    first_data = False
                     continue
+                first_data = False
                 block = Block(text=" ".join(c for c in cells if c), page=pd.number,
                               table=table["index"], row=len(table["rows"]), cells=cells)
                 if table["header"] is None:
                     table["header"] = key
                 table["rows"].append(block)
                 items.append((top, block))
-            table["merged"] = False
             table["page"] = pd.number
-            table["starts"] = r.starts
+            table["starts"], table["ruled"] = r.starts, r.ruled
             if not any(ln.bottom < r.bottom - 1 for ln in flow):
                 self.open = table
-        del first_top, last_bottom
         items.sort(key=lambda it: -it[0])
         return items
 
     def _regions(self, pd: PageData, lines: list[Line]) -> list[_Region]:
         regions: list[_Region] = []
+        _mark_side_by_side(lines)
         for starts, hys, x_left, x_right in _grids(pd.hrules, pd.vrules):
             top, bottom = hys[0], hys[-1]
             r = _Region(starts, True, hys, top + 1, bottom - 1)
@@ -657,14 +695,14 @@ class _Tables:
         evidence = [ln for ln in free if ln.sbs or ln.wide]
         carried = self.open
         if len({round(ln.base) for ln in evidence}) < 2:
-            if not (carried and free and _fits(free[0], carried["starts"], ruled=False)):
+            if not (carried and free and _fits(free[0], carried["starts"], ruled=carried["ruled"])):
                 return None
-        starts = _column_starts(evidence)
+        starts, ruled = _column_starts(evidence, free), False
         if carried and (len(starts) < 2 or _same_columns(carried["starts"], starts)):
-            starts = carried["starts"]
+            starts, ruled = carried["starts"], carried["ruled"]   # columns of the table going on
         if len(starts) < 2:
             return None
-        r = _Region(starts, False, [], 0, 0)
+        r = _Region(starts, ruled, [], 0, 0)
         if evidence:
             top = max(ln.top for ln in evidence)
             bottom = min(ln.bottom for ln in evidence)
@@ -738,8 +776,7 @@ def _grids(hrules: list, vrules: list) -> list[tuple[list[float], list[float], f
             continue
         left = min(min(s[1] for s in gh), xs[0])
         right = max(max(s[2] for s in gh), xs[-1])
-        starts = sorted(set([left] + xs))
-        starts = _cluster(starts, 3.0)
+        starts = _cluster([left, *xs, right], 3.0)
         out.append((starts, sorted(ys, reverse=True), left, right))
     return out
 
@@ -767,26 +804,31 @@ def _cluster(values: list[float], tol: float) -> list[float]:
     return [sum(c) / len(c) for c in out]
 
 
-def _column_starts(evidence: list[Line]) -> list[float]:
-    """Left edges of the columns of an unruled table, from lines beside each other."""
-    xs: list[float] = []
-    for ln in evidence:
-        xs.append(ln.x0)
-        if ln.wide:
-            wide = 1.8 * ln.size
-            xs.extend(right for _, left, right in ln.gaps if right - left > wide)
-    if not xs:
-        return []
+def _column_starts(evidence: list[Line], free: list[Line]) -> list[float]:
+    """Left edges of the columns of an unruled table.
+
+    A line that sits beside another starts a column. A wide gap inside a line
+    starts one too, but only where some line of the page also starts: justified
+    text has wide gaps too, and their last words line up on the right.
+    """
+    starts = _cluster([ln.x0 for ln in evidence if ln.sbs], 4.0)
+    left = min((ln.x0 for ln in evidence), default=None)
+    if left is not None:
+        starts.append(left)
+    gap_xs = [right for ln in evidence if ln.wide
+              for _, g_left, right in ln.gaps if right - g_left > 1.8 * ln.size]
     clusters: list[list[float]] = []
-    for v in sorted(xs):
+    for v in sorted(gap_xs):
         if clusters and v - clusters[-1][-1] <= 4:
             clusters[-1].append(v)
         else:
             clusters.append([v])
-    first = clusters[0][0]
-    keep = [c for c in clusters if len(c) >= 2]
-    starts = sorted({round(min(c), 1) for c in keep} | {round(first, 1)})
-    return starts
+    line_starts = [ln.x0 for ln in free]
+    for c in clusters:
+        x = min(c)
+        if any(abs(x - s) <= 4 for s in line_starts):
+            starts.append(x)
+    return _cluster(starts, 4.0) if starts else []
 
 
 def _same_columns(a: list[float], b: list[float]) -> bool:
@@ -859,20 +901,29 @@ def _rows(r: _Region) -> list[tuple[float, list[str]]]:
     rows: list[list[Line]] = []
     cur_band = None
     cur_bottom = 0.0
-    for p in pieces:
+    col_bottom: dict[int, float] = {}   # lowest bottom per column in the current row
+    for i, p in enumerate(pieces):
         mid = p.base + 0.3 * p.size
         band = bisect_left(neg, -mid) if hys else 0
         inside = bool(hys) and 0 < band < len(hys)
         new = not rows or band != cur_band
-        if not new and not inside and cur_bottom - p.top > 0.45 * p.size:
-            new = True
+        if not new and not inside:
+            # without rules: a blank band across the table, or a new entry in the first
+            # column below the previous one (rows set solid, like the lines of a cell)
+            c0 = col_bottom.get(0)
+            new = (cur_bottom - p.top > 0.45 * p.size
+                   or p.col == 0 and c0 is not None and c0 - p.top > 0.6 * p.size
+                   or p.col == 0 and c0 is None and p.top < cur_bottom + 0.1 * p.size
+                   and not _continues_a_column(p, pieces[i + 1:], col_bottom))
         if new:
             rows.append([p])
             cur_band = band
             cur_bottom = p.bottom
+            col_bottom = {p.col: p.bottom}
         else:
             rows[-1].append(p)
             cur_bottom = min(cur_bottom, p.bottom)
+            col_bottom[p.col] = min(col_bottom.get(p.col, p.bottom), p.bottom)
     out = []
     for row in rows:
         cells: list[list[Line]] = [[] for _ in range(n_cols)]
@@ -881,6 +932,22 @@ def _rows(r: _Region) -> list[tuple[float, list[str]]]:
         texts = [_join_lines(sorted(c, key=_reading_key)) for c in cells]
         out.append((max(p.top for p in row), texts))
     return out
+
+
+def _continues_a_column(p: Line, rest: list[Line], col_bottom: dict[int, float]) -> bool:
+    """Is a first-column entry level with a line that goes on with another column of this row?
+
+    A row number centred in a tall row sits below the row's first lines; the text
+    beside it carries on the same cell, one line pitch down.
+    """
+    for q in rest:
+        if q.top < p.bottom:
+            break
+        if q.col != 0 and abs(q.base - p.base) < 0.3 * p.size:
+            above = col_bottom.get(q.col)
+            if above is not None and above - q.top < 1.0 * q.size:
+                return True
+    return False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -955,6 +1022,10 @@ def _join_text(a: str, b: str) -> str:
     return a + " " + b
 
 
+def _join_cell(a: str, b: str) -> str:
+    return _clean(_join_text(a, b)) if a and b else a or b
+
+
 def _join_lines(lines: list[Line]) -> str:
     text = ""
     for ln in lines:
@@ -963,7 +1034,9 @@ def _join_lines(lines: list[Line]) -> str:
 
 
 def _clean(text: str) -> str:
-    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    return " ".join(text.split())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -973,24 +1046,44 @@ def _clean(text: str) -> str:
 _REFERENCE_END = re.compile(r"(?:(?:под)?пункт\w*|стать\w*|част\w*|глав\w*|раздел\w*|приложени\w*|"
                             r"абзац\w*|№|N|от|и|или|,)$", re.I)
 _SENTENCE_END = re.compile(r"[.;:!?]\W{0,2}$")
+# what parsers.labels.find_label can recognise at all: a cheap test before the full one
+_MAYBE_LABEL = re.compile(r"\d|[IVXLCХ]{1,6}\.|[а-яёa-z]\)|(?:глав|раздел|стать|приложени|параграф|подраздел|"
+                          r"қосымша|тиркеме)", re.I)
 
 
 class _Geometry:
     """Text margins per page size, the usual line pitch per font size."""
 
     def __init__(self, flows: list[tuple[PageData, list[Line]]]):
-        by_shape: dict[tuple[int, int], list[Line]] = {}
+        by_shape: dict[tuple[int, int], list[list[Line]]] = {}
         for pd, lines in flows:
-            by_shape.setdefault((round(pd.width), round(pd.height)), []).extend(lines)
-        self.shapes: dict[tuple[int, int], tuple[float, float, float | None]] = {}
-        for shape, lines in by_shape.items():
-            xs = Counter(round(ln.x0) for ln in lines)
+            by_shape.setdefault((round(pd.width), round(pd.height)), []).append(lines)
+        self.shapes: dict[tuple[int, int], tuple[float, float, float | None, float]] = {}
+        for shape, groups in by_shape.items():
+            xs = Counter(round(ln.x0) for lines in groups for ln in lines)
             left = float(xs.most_common(1)[0][0]) if xs else 0.0
-            rights = sorted(ln.x1 for ln in lines if abs(ln.x0 - left) <= 2)
-            right = rights[int(0.9 * (len(rights) - 1))] if len(rights) >= 3 else float(shape[0]) - left
-            indents = Counter(round(ln.x0) for ln in lines if left + 6 <= ln.x0 <= left + 80)
-            indent = float(indents.most_common(1)[0][0]) if indents else None
-            self.shapes[shape] = (left, max(right, left + 50), indent)
+            left = min((ln.x0 for lines in groups for ln in lines if abs(ln.x0 - left) <= 0.6), default=left)
+            rights = sorted(ln.x1 for lines in groups for ln in lines
+                            if abs(ln.x0 - left) <= 2 and ln.x1 < shape[0] - 12)
+            ends = Counter(round(x) for x in rights)
+            common = ends.most_common(1)
+            if common and common[0][1] >= 0.25 * len(rights) and len(rights) >= 4:
+                right = float(common[0][0])   # justified text: most lines end at the margin
+            elif len(rights) >= 3:
+                right = rights[int(0.95 * (len(rights) - 1))]   # ragged: near the longest lines
+            else:
+                right = float(shape[0]) - left
+            # a first-line indent: an indented line followed by one at the margin
+            indents = Counter(round(a.x0) for lines in groups for a, b in zip(lines, lines[1:], strict=False)
+                              if left + 6 <= a.x0 <= left + 80 and abs(b.x0 - left) <= 2)
+            top = indents.most_common(1)
+            indent = float(top[0][0]) if top else None
+            right = max(right, left + 50)
+            flush = sum(1 for x in rights if x >= right - 2)
+            # justified text: a line well short of the right margin ends a paragraph;
+            # ragged text: only a line much shorter than the rest does
+            short = (0.15 if flush >= 0.4 * len(rights) else 0.3) * (right - left)
+            self.shapes[shape] = (left, right, indent, short)
         deltas: dict[float, Counter] = {}
         for _, lines in flows:
             for a, b in zip(lines, lines[1:], strict=False):
@@ -999,8 +1092,9 @@ class _Geometry:
                     deltas.setdefault(round(a.size), Counter())[round(d, 0)] += 1
         self.pitch = {size: float(c.most_common(1)[0][0]) for size, c in deltas.items()}
 
-    def margins(self, pd: PageData) -> tuple[float, float, float | None]:
-        return self.shapes.get((round(pd.width), round(pd.height)), (0.0, pd.width, None))
+    def margins(self, pd: PageData) -> tuple[float, float, float | None, float]:
+        """Left and right text margin, first-line indent position, "short line" distance."""
+        return self.shapes.get((round(pd.width), round(pd.height)), (0.0, pd.width, None, 0.15 * pd.width))
 
     def line_pitch(self, size: float) -> float:
         return self.pitch.get(round(size), 1.2 * size)
@@ -1011,59 +1105,59 @@ class _Paragraphs:
 
     def __init__(self, pages: list[PageData], page_items: list[list[tuple[float, object]]]):
         self.pages = pages
-        self.page_items = page_items
+        self.seqs: list[list[Line | Block]] = []
         flows = []
         for pd, items in zip(pages, page_items, strict=True):
-            lines = _merge_same_height([it for _, it in items if isinstance(it, Line)])
-            flows.append((pd, lines))
+            seq: list[Line | Block] = []
+            run: list[Line] = []
+            for _, it in items:
+                if isinstance(it, Line):
+                    run.append(it)
+                    continue
+                seq.extend(_merge_same_height(run))
+                run = []
+                seq.append(it)
+            seq.extend(_merge_same_height(run))
+            self.seqs.append(seq)
+            flows.append((pd, [it for it in seq if isinstance(it, Line)]))
         self.geo = _Geometry(flows)
         for pd, lines in flows:
-            left, right, indent = self.geo.margins(pd)
+            left, right, indent, _ = self.geo.margins(pd)
             centre = (left + right) / 2
             for ln in lines:
                 mid = (ln.x0 + ln.x1) / 2
-                ln.centered = abs(mid - centre) <= 6 and ln.x0 >= left + 3 and ln.x1 <= right - 2
-                ln.quote = (ln.x1 >= right - 4 and ln.x0 >= left + 3
-                            and (indent is None or abs(ln.x0 - indent) > 2) and not ln.centered)
+                ln.centered = abs(mid - centre) <= 6 and ln.x0 >= left + 2.5 and ln.x1 <= right + 3
+                # set apart on the right: "УТВЕРЖДЕНО ...", "Приложение 1 к приказу ..."
+                ln.flush = ln.x1 >= right - 4 and ln.x0 >= left + 2.5 and (indent is None or abs(ln.x0 - indent) > 2)
+                ln.quote = not ln.centered and (ln.x0 >= left + 0.45 * (right - left) or ln.flush)
 
     def blocks(self) -> list[Block]:
         out: list[Block] = []
         cur: list[Line] = []
-        for pd, items in zip(self.pages, self.page_items, strict=True):
-            left, right, indent = self.geo.margins(pd)
-            lines = iter(_merge_same_height([it for _, it in items if isinstance(it, Line)]))
-            for _, it in items:
+        for pd, seq in zip(self.pages, self.seqs, strict=True):
+            margins = self.geo.margins(pd)
+            for it in seq:
                 if isinstance(it, Block):
                     if cur:
                         out.append(self._block(cur))
                         cur = []
                     out.append(it)
                     continue
-                ln = next(lines, None)
-                if ln is None:
-                    continue
-                if ln is not it and it.text not in ln.text:
-                    pass
-                if cur and self._breaks(cur, ln, pd, left, right):
+                if cur and self._breaks(cur, it, margins):
                     out.append(self._block(cur))
                     cur = []
-                cur.append(ln)
-            for ln in lines:   # lines merged away above leave nothing behind
-                if cur and self._breaks(cur, ln, pd, left, right):
-                    out.append(self._block(cur))
-                    cur = []
-                cur.append(ln)
+                cur.append(it)
         if cur:
             out.append(self._block(cur))
         return [b for b in out if b.text or b.cells]
 
-    def _block(self, lines: list[Line]) -> Block:
+    @staticmethod
+    def _block(lines: list[Line]) -> Block:
         first = lines[0]
         return Block(text=_join_lines(lines), page=first.page, bold=first.bold,
-                     centered=first.centered and all(ln.centered for ln in lines),
-                     quote=first.quote)
+                     centered=all(ln.centered for ln in lines), quote=first.quote)
 
-    def _breaks(self, cur: list[Line], ln: Line, pd: PageData, left: float, right: float) -> bool:
+    def _breaks(self, cur: list[Line], ln: Line, margins: tuple[float, float, float | None, float]) -> bool:
         """Does `ln` start a new paragraph after the lines in `cur`?"""
         p = cur[-1]
         if p.hyphen:
@@ -1072,21 +1166,25 @@ class _Paragraphs:
             return True
         if abs(ln.size - p.size) > 0.6 or ln.bold != p.bold:
             return True
-        if ln.centered != p.centered:
-            return True
-        if p.quote or cur[0].quote:
-            if not (ln.quote or ln.centered and p.centered):
+        left, right, _, short_by = margins
+        if cur[0].quote:   # a block set on the right goes on while its lines keep to the right
+            if not (ln.quote or ln.flush):
                 return True
-        elif ln.quote and ln.x0 > left + 0.3 * (right - left):
+            return ln.page == p.page and not (
+                0.3 * ln.size < p.base - ln.base <= self.geo.line_pitch(ln.size) + max(2.0, 0.25 * ln.size))
+        if ln.centered != p.centered:
+            # a heading's first line may fill the width: "Глава 3. ..." + its centred tail
+            if not (ln.centered and abs((p.x0 + p.x1) / 2 - (left + right) / 2) <= 4 and p.x0 > left + 0.5):
+                return True
+        if ln.quote and ln.x0 > left + 0.3 * (right - left):
             return True
-        width = right - left
-        short = p.x1 < right - 0.15 * width and not p.centered and not p.quote
-        if short and _SENTENCE_END.search(p.text) and not ln.text[:1].islower():
+        short = p.x1 < right - short_by and not p.centered and not p.quote
+        if short and _SENTENCE_END.search(p.text):
             return True
         if ln.page != p.page:
             if ln.x0 >= left + 6 and not ln.centered and not ln.quote:
                 return True   # a first-line indent at the top of the page
-            full = p.x1 >= right - 0.04 * width
+            full = p.x1 >= right - 0.04 * (right - left)
             return bool(_SENTENCE_END.search(p.text)) and not full and not ln.text[:1].islower()
         delta = p.base - ln.base
         if delta <= 0.3 * ln.size:
@@ -1097,20 +1195,20 @@ class _Paragraphs:
             return False
         if ln.x0 >= p.x0 + 6 and ln.x0 >= left + 6:
             return True   # first-line indent
-        if p.x0 >= left + 6 and abs(ln.x0 - p.x0) <= 2 and not p.centered and len(cur) == 1:
+        if p.x0 >= left + 6 and abs(ln.x0 - p.x0) <= 2 and len(cur) == 1:
             return True   # two indented first lines in a row: one-line paragraphs
         return False
 
     @staticmethod
     def _starts_clause(p: Line, ln: Line) -> bool:
         t = ln.text
-        if not (t[:1].isdigit() or t[:1] in "IVXХ" or t[1:2] == ")" or t[:1] in "ГСПРгсЧ" or t[:1].isalpha()):
+        if not _MAYBE_LABEL.match(t):
             return False
         lab = find_label(t, heading_hint=ln.centered or ln.bold)
         if lab is None:
             return False
         if lab.kind in ("paragraph", "subparagraph", "item") and _REFERENCE_END.search(p.text):
-            return False   # "... в соответствии с подпунктом" / "1) статьи 10"
+            return False   # "... в соответствии с подпунктом" + "1) статьи 10"
         return True
 
 
