@@ -336,16 +336,6 @@ def campaign_list(db_path: Path | None) -> None:
 # --- linking clauses to proposed measures (tracker.measures, nlp.linker) -----------------------
 
 
-def _facts_of(act) -> dict[str, dict]:
-    """Extracted facts per unit id, or {} while the extractor is not installed."""
-    try:
-        from nlp.extract import annotate_act
-    except ImportError:
-        click.echo("warning: nlp.extract is not available; linking on wording only", err=True)
-        return {}
-    return annotate_act(act)
-
-
 @main.command("link")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--measures", "measures_path", required=True, type=click.Path(dir_okay=False),
@@ -353,6 +343,7 @@ def _facts_of(act) -> dict[str, dict]:
 @click.option("--json", "as_json", is_flag=True, help="Print the act with facts and measures as JSON.")
 def link(file: str, measures_path: str, as_json: bool) -> None:
     """Propose, for each clause of FILE, the measures it bears on, with a score and the reason."""
+    from nlp.extract import annotate_act, merge_facts
     from nlp.linker import link_units
     from tracker.measures import load_measures
 
@@ -361,12 +352,12 @@ def link(file: str, measures_path: str, as_json: bool) -> None:
     except ParseError as exc:
         _fail(measures_path, str(exc))
     act = _parse_or_fail(file)
-    facts = _facts_of(act)
-    units = [{**u.to_dict(), **facts.get(u.id, {})} for u in act.units]
+    data = merge_facts(act, annotate_act(act))     # exactly what `extract --json` prints
+    units = data["units"]
     for u, links in zip(units, link_units(units, measures), strict=True):
         u["measures"] = links
     if as_json:
-        _dump({**act.to_dict(), "units": units})
+        _dump(data)
         return
     for u in units:
         for m in u["measures"]:

@@ -1,0 +1,272 @@
+"""Web latency under load: p50/p95 of the dashboard, an act page, search and the verdict POST
+with 20 concurrent users against a real `python -m tracker serve` process on 127.0.0.1.
+
+The database holds 5,000 acts and 500,000 units, made by importing a few real acts from
+tests/fixtures and then duplicating their rows with direct inserts (acts, units and the
+full-text index), which takes seconds instead of parsing 5,000 files. One campaign assigns
+--assigned acts to 20 agencies; each simulated user is one agency's staff member who
+loops: dashboard, own act page, search, verdict on a new clause of its own act.
+Every verdict must be stored: the count in the database is checked at the end.
+
+    .venv/bin/python bench/bench_web.py                    # build (or reuse) the database and run
+    .venv/bin/python bench/bench_web.py --rounds 50 --db /tmp/norma-bench.db --rebuild
+
+Traffic goes only to 127.0.0.1, bounded by --rounds per user and a --timeout per request.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from tracker.db import open_db, write_transaction  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+SOURCES = [
+    "kz_minjust_2020_107_pravila_vypiska_reestr_zaloga_rus.md",
+    "ru_pravitelstvo_2019_146_pravila_goskontrolya.txt",
+    "kz_government_2023_0630_tipovye_pravila_socpomoschi_mio_rus.md",
+    "kz_minjust_2023_1010_pravila_aktualizaciya_naimenovaniya_yul_rus.md",
+    "kg_zakon_o_dorozhnom_dvizhenii.txt",
+    "eaeu_eek_2016_161_poryadok_vzaimnogo_predostavleniya.html",
+]
+PASSWORD = "bench-password-1"
+SEARCH_WORDS = ["заявление", "срок рассмотрения", "государственной услуги", "документы", "ещё"]
+
+
+def build(db_path: Path, n_acts: int, n_units: int, n_agencies: int, n_assigned: int) -> None:
+    """Import the real sources once, then duplicate them up to n_acts acts / ~n_units units."""
+    from tracker.campaigns import assign_acts, create_campaign
+    from tracker.importer import import_paths
+    from tracker.users import create_agency, create_user
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    db = open_db(db_path)
+    t0 = time.perf_counter()
+    report = import_paths(db, [FIXTURES / s for s in SOURCES])
+    seeds = [e.act_id for e in report.imported]
+    units = {a: db.execute("SELECT * FROM units WHERE act_id = ? ORDER BY seq", [a]).fetchall() for a in seeds}
+    fts = {a: db.execute("SELECT uid, lemmas FROM units_fts WHERE act_id = ?", [a]).fetchall() for a in seeds}
+    acts = {a: db.execute("SELECT * FROM acts WHERE id = ?", [a]).fetchone() for a in seeds}
+    cols = [d[1] for d in db.execute("PRAGMA table_info(acts)").fetchall()]
+    file_row = db.execute("SELECT * FROM files LIMIT 1").fetchone()
+    print(f"seed: {len(seeds)} real acts, {sum(len(u) for u in units.values())} units "
+          f"({time.perf_counter() - t0:.1f} s)")
+
+    # choose a source for each copy so that the running total follows n_units / n_acts per act
+    total = sum(len(units[a]) for a in seeds)
+    plan: list[int] = []
+    for i in range(len(seeds), n_acts):
+        target = n_units * (i + 1) / n_acts
+        best = min(seeds, key=lambda a: abs(total + len(units[a]) - target))
+        plan.append(best)
+        total += len(units[best])
+    t0 = time.perf_counter()
+    id_col, key_col, ver_col = cols.index("id"), cols.index("act_key"), cols.index("version_of")
+    sha_col = cols.index("file_sha256")
+    batch = 250
+    for start in range(0, len(plan), batch):
+        with write_transaction(db):
+            for n, src in enumerate(plan[start:start + batch], start):
+                sha = hashlib.sha256(f"bench-{n}".encode()).hexdigest()
+                db.execute("INSERT INTO files VALUES (?,?,?,?,?,?)",
+                           [sha, f"copy-{n}-{file_row[1]}", *file_row[2:]])
+                row = list(acts[src])
+                row[id_col], row[key_col], row[ver_col], row[sha_col] = None, f"bench:{n}", None, sha
+                act_id = db.execute(f"INSERT INTO acts VALUES ({','.join('?' * len(row))})", row).lastrowid
+                db.conn.executemany(f"INSERT INTO units VALUES ({','.join('?' * len(units[src][0]))})",
+                                    [(act_id, *u[1:]) for u in units[src]])
+                db.conn.executemany("INSERT INTO units_fts(act_id, uid, lemmas) VALUES (?,?,?)",
+                                    [(act_id, uid, lem) for uid, lem in fts[src]])
+    print(f"copies: {len(plan)} acts in {time.perf_counter() - t0:.1f} s")
+
+    agencies = [create_agency(db, f"Ведомство {i + 1:02d}") for i in range(n_agencies)]
+    lawyer = create_user(db, "lawyer@bench.test", PASSWORD, "lawyer", name="Юрист")
+    for i, ag in enumerate(agencies):
+        create_user(db, f"agency{i + 1:02d}@bench.test", PASSWORD, "agency", agency_id=ag, name=f"Сотрудник {i + 1}")
+    cid = create_campaign(db, "Нагрузочная кампания", "01.03.2025", created_by=lawyer)
+    all_ids = [r[0] for r in db.execute("SELECT id FROM acts ORDER BY id").fetchall()]
+    step = max(1, len(all_ids) // max(1, n_assigned))
+    chosen = all_ids[::step][:n_assigned]
+    for i, ag in enumerate(agencies):
+        assign_acts(db, cid, ag, chosen[i::n_agencies], user=None)
+    n = db.execute("SELECT COUNT(*) FROM acts").fetchone()[0]
+    u = db.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+    print(f"database: {n} acts, {u} units, {len(chosen)} assigned to {n_agencies} agencies (campaign {cid})")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("ANALYZE")
+    db.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_path: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = dict(os.environ, NORMA_SECRET_KEY="bench-secret", NORMA_INSTANCE=str(db_path.parent))
+    proc = subprocess.Popen([sys.executable, "-m", "tracker", "serve", "--port", str(port), "--db", str(db_path)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc.stdout.readline()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(f"{base}/login", timeout=2)
+            return proc, base
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("the server did not start")
+
+
+class UserRun(threading.Thread):
+    """One agency staff member: logs in, then `rounds` times: dashboard, act, search, verdict."""
+
+    def __init__(self, base: str, email: str, rounds: int, timeout: float, barrier: threading.Barrier,
+                 search: bool = True):
+        super().__init__(daemon=True)
+        self.search = search
+        self.base, self.email, self.rounds, self.timeout, self.barrier = base, email, rounds, timeout, barrier
+        self.times: dict[str, list[float]] = {"dashboard": [], "act page": [], "search": [], "verdict POST": []}
+        self.stored = 0
+        self.errors: list[str] = []
+
+    def timed(self, kind: str, method: str, url: str, **kw) -> requests.Response:
+        t0 = time.perf_counter()
+        resp = self.s.request(method, self.base + url, timeout=self.timeout, allow_redirects=False, **kw)
+        self.times[kind].append(time.perf_counter() - t0)
+        return resp
+
+    def run(self) -> None:
+        try:
+            self.s = requests.Session()
+            page = self.s.get(f"{self.base}/login", timeout=self.timeout).text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            self.s.post(f"{self.base}/login", data={"email": self.email, "password": PASSWORD, "csrf_token": token},
+                        timeout=self.timeout, allow_redirects=False)
+            home = self.s.get(f"{self.base}/", timeout=self.timeout).text
+            cid, act_id = map(int, re.search(r'href="/campaigns/(\d+)/acts/(\d+)"', home).groups())
+            review = self.s.get(f"{self.base}/campaigns/{cid}/acts/{act_id}", timeout=self.timeout).text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', review).group(1)
+            uids = re.findall(r'class="clause[^"]*" id="u-([^"]+)"', review)
+        except Exception as exc:  # noqa: BLE001 - a bench reports, it does not crash
+            self.errors.append(f"setup: {exc}")
+            self.barrier.abort()
+            return
+        self.barrier.wait()
+        for i in range(self.rounds):
+            try:
+                checks = [
+                    (self.timed("dashboard", "GET", "/"), 200),
+                    (self.timed("act page", "GET", f"/acts/{act_id}"), 200),
+                ]
+                if self.search:
+                    checks.append((self.timed("search", "GET", "/search",
+                                              params={"q": SEARCH_WORDS[i % len(SEARCH_WORDS)]}), 200))
+                uid = uids[i % len(uids)]
+                resp = self.timed("verdict POST", "POST", f"/campaigns/{cid}/acts/{act_id}/units/{uid}/verdict",
+                                  data={"verdict": "amend" if i % 2 else "keep", "reason": f"раунд {i}",
+                                        "new_wording": f"редакция {self.email} {i}", "csrf_token": token})
+                checks.append((resp, 303))
+                self.stored += resp.status_code == 303
+                for r, want in checks:
+                    if r.status_code != want:
+                        self.errors.append(f"{r.request.method} {r.url}: {r.status_code}")
+            except requests.RequestException as exc:
+                self.errors.append(str(exc))
+        self.expected = [(cid, act_id, uids[i % len(uids)], "amend" if i % 2 else "keep",
+                          f"редакция {self.email} {i}" if i % 2 else "") for i in range(self.rounds)]
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--db", type=Path, default=Path("/tmp/norma-bench-web/norma.db"))
+    ap.add_argument("--rebuild", action="store_true", help="build the database even if it exists")
+    ap.add_argument("--acts", type=int, default=5000)
+    ap.add_argument("--units", type=int, default=500_000)
+    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--assigned", type=int, default=1000, help="acts assigned in the campaign")
+    ap.add_argument("--rounds", type=int, default=25, help="rounds of 4 requests per user")
+    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--no-search", action="store_true", help="leave search out (to see the other pages alone)")
+    args = ap.parse_args()
+
+    if args.rebuild or not args.db.exists():
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        build(args.db, args.acts, args.units, args.users, args.assigned)
+    proc, base = start_server(args.db)
+    try:
+        barrier = threading.Barrier(args.users)
+        runs = [UserRun(base, f"agency{i + 1:02d}@bench.test", args.rounds, args.timeout, barrier,
+                        search=not args.no_search) for i in range(args.users)]
+        t0 = time.perf_counter()
+        for r in runs:
+            r.start()
+        for r in runs:
+            r.join()
+        wall = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+    print(f"\n{args.users} concurrent users x {args.rounds} rounds against `python -m tracker serve` "
+          f"(werkzeug, threaded), {wall:.1f} s wall")
+    print(f"{'request':<14}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    kinds = runs[0].times.keys()
+    for kind in kinds:
+        values = [t for r in runs for t in r.times[kind]]
+        if not values:
+            continue
+        print(f"{kind:<14}{len(values):>6}{pct(values, 50) * 1000:>10.1f}{pct(values, 95) * 1000:>10.1f}"
+              f"{max(values, default=float('nan')) * 1000:>10.1f}")
+    every = [t for r in runs for ts in r.times.values() for t in ts]
+    print(f"{'all':<14}{len(every):>6}{pct(every, 50) * 1000:>10.1f}{pct(every, 95) * 1000:>10.1f}"
+          f"{max(every) * 1000:>10.1f}   ({len(every) / wall:.0f} requests/s)")
+    errors = [e for r in runs for e in r.errors]
+
+    # every verdict stored: the last verdict per clause is in the table, and one audit entry per change
+    db = open_db(args.db)
+    posted = sum(r.stored for r in runs)
+    last: dict[tuple, tuple] = {}
+    for r in runs:
+        for cid, act_id, uid, verdict, wording in getattr(r, "expected", []):
+            last[(cid, act_id, uid)] = (verdict, wording)
+    wrong = 0
+    for (cid, act_id, uid), (verdict, wording) in last.items():
+        row = db.execute("SELECT verdict, new_wording FROM verdicts WHERE campaign_id=? AND act_id=? AND uid=?",
+                         [cid, act_id, uid]).fetchone()
+        wrong += row is None or row[0] != verdict or row[1] != wording
+    audited = db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'verdict'").fetchone()[0]
+    db.close()
+    print(f"verdict POSTs answered 303: {posted}; clauses checked: {len(last)}, wrong or missing: {wrong}; "
+          f"verdict audit entries in the database: {audited}")
+    if errors:
+        print(f"{len(errors)} errors, first: {errors[:3]}")
+    print(f"statistics: median of all requests {statistics.median(every) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,456 @@
+"""The web app as its users rely on it: logging in safely, uploading, reading an act, running a
+campaign, reviewing clauses, following progress, searching, exporting, in Russian or English."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from tests.web_support import (
+    KZ_107_DOCX,
+    PASSWORD,
+    SCAN_PDF,
+    act_as,
+    fresh_world,
+    make_app,
+)
+from tracker.db import open_db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def world(tmp_path):
+    return fresh_world(tmp_path / "world")
+
+
+@pytest.fixture
+def app(world):
+    return make_app(world)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(world):
+    database = open_db(world.db_path)
+    yield database
+    database.close()
+
+
+def text_of(resp) -> str:
+    """The page's visible text, tags removed and spaces collapsed, for wording checks."""
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", resp.get_data(as_text=True), flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("&nbsp;", " ").split())
+
+
+def csrf_from(resp) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', resp.get_data(as_text=True)).group(1)
+
+
+# --- logging in and the session ---------------------------------------------------------------
+
+
+def test_login_accepts_the_right_password_and_refuses_a_wrong_one(client, world):
+    bad = client.post("/login", data={"email": world.email("lawyer"), "password": "wrong-password"})
+    assert bad.status_code == 401
+    assert "Неверный адрес электронной почты или пароль" in text_of(bad)
+    assert client.get("/acts").status_code == 302
+    good = client.post("/login", data={"email": world.email("lawyer").upper(), "password": PASSWORD})
+    assert good.status_code == 302
+    assert client.get("/acts").status_code == 200
+
+
+def test_session_cookie_is_httponly_samesite_lax_and_secure_when_configured(world):
+    for secure in (False, True):
+        client = make_app(world, SESSION_COOKIE_SECURE=secure).test_client()
+        resp = client.post("/login", data={"email": world.email("viewer"), "password": PASSWORD})
+        cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session="))
+        assert "HttpOnly" in cookie
+        assert "SameSite=Lax" in cookie
+        assert ("Secure" in cookie) is secure
+
+
+def test_secret_key_is_generated_once_and_kept_in_the_instance_folder(world, tmp_path, monkeypatch):
+    from web import create_app
+
+    monkeypatch.delenv("NORMA_SECRET_KEY", raising=False)
+    instance = tmp_path / "instance"
+    config = {"DATABASE": str(world.db_path), "INSTANCE_DIR": str(instance), "TESTING": True}
+    first = create_app(config).config["SECRET_KEY"]
+    second = create_app(config).config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (instance / "secret_key").read_text().strip() == first
+    assert (instance / "secret_key").stat().st_mode & 0o077 == 0
+    monkeypatch.setenv("NORMA_SECRET_KEY", "from-the-environment")
+    assert create_app(config).config["SECRET_KEY"] == "from-the-environment"
+
+
+def test_login_never_redirects_to_another_site(client, world):
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        resp = client.post(f"/login?next={target}", data={"email": world.email("viewer"), "password": PASSWORD})
+        assert resp.status_code == 302
+        assert "evil" not in resp.location
+        client.post("/logout")
+    resp = client.post("/login?next=/campaigns", data={"email": world.email("viewer"), "password": PASSWORD})
+    assert resp.location == "/campaigns"
+
+
+def test_first_visit_creates_the_administrator_and_then_setup_is_gone(tmp_path):
+    from web import create_app
+
+    app = create_app({"DATABASE": str(tmp_path / "empty.db"), "INSTANCE_DIR": str(tmp_path), "TESTING": True,
+                      "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    assert client.get("/login").location == "/setup"
+    short = client.post("/setup", data={"name": "A", "email": "a@b.kz", "password": "short", "password2": "short"})
+    assert "не менее 8 символов" in text_of(short)
+    ok = client.post("/setup", data={"name": "Админ", "email": "a@b.kz", "password": "longpassword",
+                                     "password2": "longpassword"})
+    assert ok.status_code == 302
+    assert client.get("/admin/users").status_code == 200
+    assert client.get("/setup").status_code == 404
+
+
+def test_a_post_without_the_csrf_token_is_refused_with_400(world):
+    from tracker.verdicts import get_verdicts
+
+    client = make_app(world, WTF_CSRF_ENABLED=True).test_client()
+    assert client.post("/login", data={"email": world.email("agency_a"), "password": PASSWORD}).status_code == 400
+    page = client.get("/login")
+    assert client.post("/login", data={"email": world.email("agency_a"), "password": PASSWORD,
+                                       "csrf_token": csrf_from(page)}).status_code == 302
+    url = f"/campaigns/{world.campaign}/acts/{world.act_a}/units/{world.uid_a}/verdict"
+    refused = client.post(url, data={"verdict": "keep"})
+    assert refused.status_code == 400
+    assert "Форма устарела" in text_of(refused)
+    db = open_db(world.db_path)
+    assert get_verdicts(db, world.campaign, world.act_a) == {}
+    token = csrf_from(client.get(f"/campaigns/{world.campaign}/acts/{world.act_a}"))
+    assert client.post(url, data={"verdict": "keep", "csrf_token": token}).status_code == 303
+    assert get_verdicts(db, world.campaign, world.act_a)[world.uid_a]["verdict"] == "keep"
+    db.close()
+
+
+# --- uploading --------------------------------------------------------------------------------
+
+
+def test_an_upload_over_the_size_limit_gets_the_413_page(world):
+    client = make_app(world, MAX_CONTENT_LENGTH=20_000).test_client()
+    act_as(client, world, "lawyer")
+    resp = client.post("/upload", data={"files": [(io.BytesIO(b"x" * 50_000), "big.docx")]},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 413
+    assert "Файл слишком большой" in text_of(resp)
+
+
+def test_several_files_upload_at_once_and_each_gets_its_result(client, world, db):
+    from tracker.jobs import run_pending
+
+    act_as(client, world, "lawyer")
+    resp = client.post("/upload", data={"files": [(KZ_107_DOCX.open("rb"), KZ_107_DOCX.name),
+                                                  (SCAN_PDF.open("rb"), SCAN_PDF.name)]},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    queued = client.get("/jobs")
+    assert '<meta http-equiv="refresh"' in queued.get_data(as_text=True)  # refreshes while parsing
+    assert "в очереди" in text_of(queued)
+    assert len(run_pending(db)) == 2
+    done = client.get("/jobs")
+    page = text_of(done)
+    assert '<meta http-equiv="refresh"' not in done.get_data(as_text=True)
+    assert "готово" in page and "отклонён" in page
+    assert "Сканированный PDF без текстового слоя" in page  # the parser's reason, in Russian
+    act_id = int(re.search(r'href="/acts/(\d+)"', done.get_data(as_text=True)).group(1))
+    assert "Об утверждении Правил оказания государственной услуги" in text_of(client.get(f"/acts/{act_id}"))
+
+
+# --- the act page -----------------------------------------------------------------------------
+
+
+def test_act_page_shows_the_structure_as_a_tree_with_exact_labels(client, world, db):
+    from tracker.acts import get_units
+
+    act_as(client, world, "viewer")
+    html = client.get(f"/acts/{world.act_a}").get_data(as_text=True)
+    units = get_units(db, world.act_a)
+    by_uid = {u["uid"]: u for u in units}
+    child = next(u for u in units if u["parent_uid"] and by_uid[u["parent_uid"]]["label"] and u["label"])
+    parent = by_uid[child["parent_uid"]]
+    # the child's <li> is nested inside the parent's <li>, each with its label as printed
+    block = re.search(rf'<li id="u-{parent["uid"]}".*?<ul>(.*?)</ul>', html, flags=re.S).group(1)
+    assert f'id="u-{child["uid"]}"' in block
+    assert f'<span class="label">{parent["label"]}</span>' in html
+    assert f'<span class="label">{child["label"]}</span>' in block
+    for u in units:
+        assert f'id="u-{u["uid"]}"' in html  # nothing dropped
+
+
+def test_act_page_highlights_extracted_facts_and_shows_the_burden(client, world, db):
+    from tracker.acts import get_units, set_facts
+
+    unit = next(u for u in get_units(db, world.act_a) if "рабочих дней" in u["text"])
+    phrase = re.search(r"\S+ рабочих дней", unit["text"]).group(0)
+    set_facts(db, world.act_a, {unit["uid"]: {
+        "modality": "obligation", "addressee": "authority", "fee": True, "documents": ["заявление"],
+        "deadlines": [{"text": phrase, "amount": 3, "unit": "day", "day_type": "working"}]}},
+        burden={"obligations": 12, "deadlines": 4})
+    act_as(client, world, "lawyer")
+    html = client.get(f"/acts/{world.act_a}").get_data(as_text=True)
+    assert f'<mark class="f-deadline">{phrase}</mark>' in html
+    assert "обязанность · госорган" in html
+    assert "3 дн. рабочих" in html
+    assert 'class="chip f-fee"' in html
+    assert "Нагрузка акта" in html and ">12<" in html
+
+
+def test_lawyer_confirms_and_rejects_a_proposed_measure_link(client, world, db):
+    from tracker.links import links_for_act
+
+    act_as(client, world, "lawyer")
+    page = client.get(f"/acts/{world.act_a}").get_data(as_text=True)
+    assert "Сокращение сроков принятия решений" in page and "предложено" in page
+    url = f"/acts/{world.act_a}/units/{world.uid_a}/links/{world.measure}"
+    assert client.post(url, data={"decision": "confirmed"}).status_code == 302
+    assert links_for_act(db, world.act_a)[0]["status"] == "confirmed"
+    assert client.post(url, data={"decision": "rejected"}).status_code == 302
+    assert links_for_act(db, world.act_a)[0]["status"] == "rejected"
+    assert client.post(url, data={"decision": "bogus"}).status_code == 400
+
+
+# --- campaigns and review ---------------------------------------------------------------------
+
+
+def test_a_new_campaign_gets_one_calendar_month_by_default(client, world, db):
+    from tracker.campaigns import get_campaign
+
+    act_as(client, world, "lawyer")
+    resp = client.post("/campaigns/new", data={"name": "Зимняя", "instruction_date": "31.01.2024",
+                                               "country": "KZ", "measure_ids": ["M14"]})
+    cid = int(re.search(r"/campaigns/(\d+)/assign", resp.location).group(1))
+    campaign = get_campaign(db, cid)
+    assert campaign["deadline"] == date(2024, 2, 29)
+    assert campaign["measure_ids"] == ["M14"]
+    page = text_of(client.get(f"/campaigns/{cid}"))
+    assert "29.02.2024" in page and "31.01.2024" in page
+    refused = client.post("/campaigns/new", data={"name": "X", "instruction_date": "32.13.2024", "country": "KZ"})
+    assert "Это не дата" in text_of(refused)
+
+
+def test_acts_are_assigned_in_bulk_by_ticks_and_by_numbers(client, world, db):
+    from tracker.campaigns import assignments, create_campaign
+
+    cid = create_campaign(db, "Новая", "01.02.2025")
+    act_as(client, world, "lawyer")
+    resp = client.post(f"/campaigns/{cid}/assign", data={"agency_id": world.agency_b, "act_ids": [world.act_a],
+                                                          "act_numbers": f"{world.act_b}"})
+    assert resp.status_code == 302
+    assert {a["act_id"] for a in assignments(db, cid, agency_id=world.agency_b)} == {world.act_a, world.act_b}
+    unknown = client.post(f"/campaigns/{cid}/assign", data={"agency_id": world.agency_a, "act_numbers": "999"},
+                          follow_redirects=True)
+    assert "999" in text_of(unknown)
+
+
+def test_a_verdict_post_is_stored_with_its_audit_entry(client, world, db):
+    from tracker.audit import history
+
+    act_as(client, world, "agency_a")
+    url = f"/campaigns/{world.campaign}/acts/{world.act_a}/units/{world.uid_a}"
+    resp = client.post(f"{url}/verdict", data={"verdict": "amend", "reason": "Срок избыточен",
+                                               "new_wording": "в течение одного рабочего дня"})
+    assert resp.status_code == 303
+    entries = history(db, act_id=world.act_a, uid=world.uid_a, campaign_id=world.campaign)
+    verdict_entry = next(e for e in entries if e["action"] == "verdict")
+    assert verdict_entry["user_id"] == world.users["agency_a"]["id"]
+    assert verdict_entry["after"]["verdict"] == "amend"
+    assert verdict_entry["after"]["new_wording"] == "в течение одного рабочего дня"
+    page = text_of(client.get(f"{url}/history"))
+    assert "Срок избыточен" in page and "изменить" in page
+
+
+def test_amend_without_a_reason_is_refused_and_keeps_what_was_typed(client, world, db):
+    from tracker.verdicts import get_verdicts
+
+    act_as(client, world, "agency_a")
+    resp = client.post(f"/campaigns/{world.campaign}/acts/{world.act_a}/units/{world.uid_a}/verdict",
+                       data={"verdict": "amend", "reason": "", "new_wording": "Новая длинная редакция"})
+    assert resp.status_code == 400
+    assert "Укажите обоснование" in text_of(resp)
+    assert "Новая длинная редакция" in resp.get_data(as_text=True)
+    assert get_verdicts(db, world.campaign, world.act_a) == {}
+
+
+def test_an_act_is_finished_only_when_every_clause_has_a_verdict(client, world, db):
+    from tracker.campaigns import act_status, clause_units
+
+    act_as(client, world, "agency_a")
+    base = f"/campaigns/{world.campaign}/acts/{world.act_a}"
+    early = client.post(f"{base}/finish", follow_redirects=True)
+    assert "нельзя завершить" in text_of(early)
+    assert act_status(db, world.campaign, world.act_a) == "in_progress" or \
+        act_status(db, world.campaign, world.act_a) == "not_started"
+    clauses = clause_units(db, world.act_a)
+    for u in clauses:
+        client.post(f"{base}/units/{u['uid']}/verdict", data={"verdict": "repeal", "reason": "устарела"})
+    assert client.post(f"{base}/finish").status_code == 303
+    assert act_status(db, world.campaign, world.act_a) == "reviewed"
+    outcome = client.get(f"/campaigns/{world.campaign}/outcome").get_data(as_text=True)
+    repeal = re.search(r'id="list-repeal">(.*?)</section>', outcome, flags=re.S).group(1)
+    assert f"/acts/{world.act_a}" in repeal
+
+
+# --- dashboard and search ---------------------------------------------------------------------
+
+
+def test_dashboard_shows_days_left_and_progress_bars(world):
+    client = make_app(world, TODAY=date(2025, 3, 24)).test_client()
+    act_as(client, world, "viewer")
+    html = client.get(f"/?campaign={world.campaign}").get_data(as_text=True)
+    assert '<svg class="bars"' in html
+    assert html.count('<rect class="rest"') == 2  # one bar per agency
+    assert "Министерство юстиции" in html and "Министерство финансов" in html
+    assert "дн. осталось до 03.04.2025" in text_of(client.get(f"/?campaign={world.campaign}"))
+
+
+def test_dashboard_highlights_overdue_agencies_and_acts(world):
+    client = make_app(world, TODAY=date(2025, 4, 10)).test_client()
+    act_as(client, world, "lawyer")
+    page = client.get(f"/?campaign={world.campaign}")
+    assert "Ведомства с просрочкой" in text_of(page)
+    assert '<g class="late">' in page.get_data(as_text=True)
+    assert f'/campaigns/{world.campaign}/acts/{world.act_a}"' in page.get_data(as_text=True)
+
+
+def test_agency_staff_see_their_queue_on_the_dashboard(client, world):
+    act_as(client, world, "agency_a")
+    html = client.get("/").get_data(as_text=True)
+    queue = re.search(r'class="card queue">(.*?)</section>', html, flags=re.S).group(1)
+    assert f"/campaigns/{world.campaign}/acts/{world.act_a}" in queue
+    assert f"/campaigns/{world.campaign_a_only}/acts/{world.act_a}" in queue
+    assert f"/acts/{world.act_b}" not in queue
+
+
+def test_search_finds_other_word_forms_and_treats_yo_as_ye(client, world, db):
+    from tracker.acts import get_units
+
+    act_as(client, world, "lawyer")
+    text = " ".join(u["text"] for u in get_units(db, world.act_a))
+    assert "заявлени" in text
+    found = client.get("/search", query_string={"q": "заявлениями"}).get_data(as_text=True)
+    assert f"/acts/{world.act_a}#u-" in found
+    plain = client.get("/search", query_string={"q": "еще"}).get_data(as_text=True)
+    yo = client.get("/search", query_string={"q": "ещё"}).get_data(as_text=True)
+    assert re.findall(r'href="(/acts/[^"]+)"', plain) == re.findall(r'href="(/acts/[^"]+)"', yo)
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+def test_exports_open_in_excel_and_word_with_the_verdicts(client, world):
+    act_as(client, world, "agency_a")
+    client.post(f"/campaigns/{world.campaign}/acts/{world.act_a}/units/{world.uid_a}/verdict",
+                data={"verdict": "amend", "reason": "Избыточно", "new_wording": "Новая редакция пункта"})
+    xlsx = client.get(f"/campaigns/{world.campaign}/verdicts.xlsx")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    assert "Новая редакция пункта" in cells and "Избыточно" in cells
+    raw = client.get(f"/campaigns/{world.campaign}/verdicts.csv").data
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM for Cyrillic
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert any("Новая редакция пункта" in r for r in rows)
+    docx = client.get(f"/campaigns/{world.campaign}/acts/{world.act_a}/comparison.docx")
+    assert docx.headers["Content-Disposition"].startswith("attachment;")
+    doc = Document(io.BytesIO(docx.data))
+    assert any("Новая редакция пункта" in c.text for t in doc.tables for r in t.rows for c in r.cells)
+
+
+# --- language ---------------------------------------------------------------------------------
+
+
+def test_interface_is_russian_by_default_and_english_after_the_switch(client, world):
+    act_as(client, world, "lawyer")
+    ru = text_of(client.get(f"/campaigns/{world.campaign}"))
+    assert "Ход работы по ведомствам" in ru and "03.04.2025" in ru  # dates as dd.mm.yyyy
+    assert client.get("/lang/en?next=/campaigns").location == "/campaigns"
+    en = text_of(client.get(f"/campaigns/{world.campaign}"))
+    assert "Progress per agency" in en and "03.04.2025" in en
+    client.get("/lang/ru")
+    assert "Ход работы по ведомствам" in text_of(client.get(f"/campaigns/{world.campaign}"))
+
+
+def test_admin_adds_an_agency_and_a_user_who_can_then_log_in(client, world):
+    act_as(client, world, "admin")
+    client.post("/admin/agencies", data={"name": "Министерство здравоохранения"})
+    page = client.get("/admin/users").get_data(as_text=True)
+    agency_id = re.search(r'<option value="(\d+)"[^>]*>Министерство здравоохранения', page).group(1)
+    resp = client.post("/admin/users", data={"email": "doc@norma.test", "password": "longenough1", "role": "agency",
+                                             "agency_id": agency_id, "name": "Врач"})
+    assert resp.status_code == 302
+    taken = client.post("/admin/users", data={"email": "doc@norma.test", "password": "longenough1",
+                                              "role": "viewer"})
+    assert "уже существует" in text_of(taken)
+    other = make_app(world).test_client()
+    assert other.post("/login", data={"email": "doc@norma.test", "password": "longenough1"}).status_code == 302
+
+
+# --- the serve command ------------------------------------------------------------------------
+
+
+def test_serve_command_runs_the_app_on_the_given_port(world):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, NORMA_INSTANCE=str(world.folder), NORMA_SECRET_KEY="serve-test")
+    proc = subprocess.Popen([sys.executable, "-m", "tracker", "serve", "--port", str(port), "--db",
+                             str(world.db_path)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login") as resp:
+                    assert resp.status == 200
+                    assert "Войти" in resp.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_dashboard_shows_a_finished_act_and_a_new_deadline_at_once(client, world, db):
+    """The progress figures are cached for a few seconds, but never across this user's own changes."""
+    from tracker.campaigns import clause_units
+    from tracker.verdicts import set_verdict
+
+    act_as(client, world, "lawyer")
+    before = text_of(client.get(f"/?campaign={world.campaign}"))
+    assert "0/2 актов рассмотрено" in before
+    for u in clause_units(db, world.act_a):
+        set_verdict(db, world.campaign, world.act_a, u["uid"], "keep", user=None)
+    assert client.post(f"/campaigns/{world.campaign}/acts/{world.act_a}/finish").status_code == 303
+    assert "1/2 актов рассмотрено" in text_of(client.get(f"/?campaign={world.campaign}"))
+    client.post(f"/campaigns/{world.campaign}/edit", data={"name": "Дебюрократизация 2025",
+                                                          "deadline": "30.04.2025"})
+    assert "30.04.2025" in text_of(client.get(f"/?campaign={world.campaign}"))

@@ -1,0 +1,155 @@
+"""Norma's web interface: the Flask application factory.
+
+`create_app(config)` builds the app; `python -m tracker serve` runs it. Views are thin
+and live in one blueprint per area (auth, acts, campaigns, review, dashboard, exports,
+admin); everything they know comes from `tracker` functions.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from tracker.db import default_db_path, instance_dir, open_db
+from web import core
+from web.i18n import LANGUAGES, compiled_translations_dir
+
+csrf = CSRFProtect()
+babel = Babel()
+
+DEFAULT_MAX_UPLOAD_MB = 100  # one request: several files; parsers refuse a single file over 50 MB
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key(folder: Path) -> str:
+    """The secret key: NORMA_SECRET_KEY, else `<instance>/secret_key`, created on first run.
+
+    Written with mode 0600 through O_EXCL, so two processes starting at once cannot
+    end up with different keys (the loser reads the winner's file).
+    """
+    env = os.environ.get("NORMA_SECRET_KEY")
+    if env:
+        return env
+    path = folder / "secret_key"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides the defaults (tests pass DATABASE, TESTING, ...).
+
+    Keys of note: DATABASE (file; default $NORMA_DB or instance/norma.db), INSTANCE_DIR
+    (where the secret key is kept), START_WORKER (the import job thread; off when
+    TESTING), MAX_CONTENT_LENGTH (bytes per request), SESSION_COOKIE_SECURE
+    (env NORMA_SECURE_COOKIES=1 behind HTTPS).
+    """
+    config = dict(config or {})
+    app = Flask(__name__)
+    secure = _env_flag("NORMA_SECURE_COOKIES")
+    max_mb = int(os.environ.get("NORMA_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
+    app.config.update(
+        DATABASE=str(default_db_path()),
+        INSTANCE_DIR=str(instance_dir()),
+        MAX_CONTENT_LENGTH=max_mb * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        # A lawyer may keep a review form open for hours: the token lives as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="ru",
+        BABEL_DEFAULT_TIMEZONE="UTC",
+        PAGE_SIZE=100,
+        JOBS_REFRESH_SECONDS=2,
+    )
+    app.config.update(config)
+    app.config.setdefault("START_WORKER", not app.config.get("TESTING", False))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.config["INSTANCE_DIR"]))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled_translations_dir(app))
+
+    # the schema exists before the first request (and before the worker thread starts)
+    open_db(app.config["DATABASE"]).close()
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    core.login_manager.init_app(app)
+    app.teardown_appcontext(core.close_db)
+
+    from web import acts, admin, auth, campaigns, dashboard, exports, review
+
+    for module in (auth, acts, campaigns, review, dashboard, exports, admin):
+        app.register_blueprint(module.bp)
+    from web import mail_views  # the send log, report previews, "send now" (tracker.reminders)
+
+    app.register_blueprint(mail_views.bp)
+
+    app.jinja_env.filters["ddmmyyyy"] = core.ddmmyyyy
+    app.jinja_env.filters["ddmmyyyy_hhmm"] = core.ddmmyyyy_hhmm
+    app.jinja_env.globals["highlight"] = core.highlight
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_locale"] = _locale
+
+    _register_errors(app)
+    app.after_request(_security_headers)
+
+    if app.config["START_WORKER"]:
+        from tracker.jobs import start_worker
+
+        start_worker(app.config["DATABASE"])
+    return app
+
+
+def _locale() -> str:
+    """The language chosen with the switch (kept in the session), else the user's own, else Russian."""
+    from flask_login import current_user
+
+    lang = session.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    if current_user and current_user.is_authenticated and current_user.row.get("lang") in LANGUAGES:
+        return current_user.row["lang"]
+    return "ru"
+
+
+def _security_headers(response):
+    """No inline scripts, no framing, no MIME sniffing: cheap protection for every page."""
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _register_errors(app: Flask) -> None:
+    def page(code: int, error: Any = None):
+        return render_template("error.html", code=code, error=error), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):  # noqa: ANN001
+        return page(400, e)
+
+    for code in (400, 403, 404, 405, 413):
+        app.register_error_handler(code, lambda e, c=code: page(c, e))

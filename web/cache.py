@@ -1,0 +1,60 @@
+"""A few seconds of memory for the campaign progress figures the dashboard shows on every visit.
+
+tracker.campaigns.progress counts the clauses and verdicts of every assigned act; with
+thousands of acts that is ~0.2 s of CPU, and the dashboard is the page everybody opens.
+The figures are kept per campaign for PROGRESS_CACHE_SECONDS (default 5) and dropped at
+once when this process finishes an act, assigns acts or changes the deadline. Verdicts
+do not drop them (with many reviewers at work that would recompute the figures on nearly
+every view): the bars lag a verdict by at most those seconds, while the review page, which
+is not cached, shows it at once. Changes made by another process show within the same time.
+One thread computes a missing entry while the others wait for it (no stampede). Hand-written rather than a
+caching library: a dict, a lock and a clock are all it takes, and invalidation by
+campaign is the part that matters.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+
+_lock = threading.Lock()
+_store: dict[tuple, tuple[float, Any]] = {}
+_computing: dict[tuple, threading.Lock] = {}
+
+
+def cached(kind: str, cid: int, key: tuple, compute: Callable[[], Any]) -> Any:
+    """compute() at most once per PROGRESS_CACHE_SECONDS for (database, kind, campaign, key)."""
+    ttl = float(current_app.config.get("PROGRESS_CACHE_SECONDS", 5))
+    if ttl <= 0:
+        return compute()
+    full = (current_app.config["DATABASE"], kind, cid, key)
+    with _lock:
+        hit = _store.get(full)
+        key_lock = _computing.setdefault(full, threading.Lock())
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    with key_lock:
+        with _lock:
+            hit = _store.get(full)
+        if hit and hit[0] > time.monotonic():  # another thread computed it while we waited
+            return hit[1]
+        value = compute()
+        now = time.monotonic()
+        with _lock:
+            _store[full] = (now + ttl, value)
+            if len(_store) > 1000:  # old campaigns and days: drop what has expired
+                for k in [k for k, (exp, _v) in _store.items() if exp <= now]:
+                    del _store[k]
+                    _computing.pop(k, None)
+    return value
+
+
+def invalidate(cid: int) -> None:
+    """Forget every figure of this campaign (after a write that changes them)."""
+    db = current_app.config["DATABASE"]
+    with _lock:
+        for k in [k for k in _store if k[0] == db and k[2] == cid]:
+            del _store[k]

@@ -1,0 +1,92 @@
+"""The dashboard (days left, progress per agency, what is overdue, "my queue" for agency staff)
+and full-text search over clauses, limited to what the user may see."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from web.cache import cached
+from web.core import get_db, logged_in, progress_bars, today, user_row
+
+bp = Blueprint("dashboard", __name__)
+
+SEARCH_LIMIT = 50
+# tracker.acts.search_units searches one act or all of them, and its act filter is not
+# indexed (a per-act search costs as much as a global one). For a user who may see only
+# some acts, one wide search is filtered: matches outranked by more than this many
+# invisible ones are missed (needs an `act_ids` filter in tracker.acts.search_units).
+WIDE_SEARCH_LIMIT = 5000
+
+
+@bp.get("/")
+@logged_in
+def index():
+    from tracker.campaigns import (
+        assignments,
+        days_left,
+        list_campaigns,
+        overdue_acts,
+        progress,
+        working_days_left,
+    )
+
+    db = get_db()
+    user = user_row()
+    agency = user.get("agency_id") if user.get("role") == "agency" else None
+    now = today()
+    campaigns = list_campaigns(db, user=user)
+    chosen = None
+    if request.args.get("campaign", "").isdigit():
+        chosen = next((c for c in campaigns if c["id"] == int(request.args["campaign"])), None)
+    if chosen is None and campaigns:
+        open_ones = [c for c in campaigns if days_left(c, now) >= 0]
+        chosen = open_ones[0] if open_ones else campaigns[0]
+
+    summary: dict[str, Any] = {}
+    if chosen is not None:
+        cid = chosen["id"]
+        prog = cached("progress", cid, (now,), lambda: progress(db, cid, now))
+        late = cached("overdue", cid, (now,), lambda: overdue_acts(db, cid, now))
+        if agency is not None:
+            prog = [p for p in prog if p["agency_id"] == agency]
+            late = [a for a in late if a["agency_id"] == agency]
+        summary = {
+            "campaign": chosen, "days_left": days_left(chosen, now),
+            "working_days_left": working_days_left(chosen, now), "progress": prog,
+            "bars": progress_bars(prog), "overdue_agencies": [p for p in prog if p["overdue"]],
+            "overdue_acts": late,
+            "acts": sum(p["acts"] for p in prog), "acts_reviewed": sum(p["acts_reviewed"] for p in prog),
+        }
+
+    queue: list[dict[str, Any]] = []
+    if agency is not None:  # my queue: every unfinished act of my agency, nearest deadline first
+        for c in campaigns:
+            for a in assignments(db, c["id"], agency_id=agency):
+                if a["status"] != "reviewed":
+                    queue.append(dict(a, campaign=c, days_left=days_left(c, now)))
+        queue.sort(key=lambda a: (a["campaign"]["deadline"], a["act_id"]))
+    return render_template("dashboard/index.html", campaigns=campaigns, summary=summary, queue=queue)
+
+
+@bp.get("/search")
+@logged_in
+def search():
+    """Clauses containing every word of the query in any form (lemmas; ё and е alike)."""
+    q = request.args.get("q", "").strip()[:500]
+    results = _search(q) if q else []
+    return render_template("dashboard/search.html", q=q, results=results, limit=SEARCH_LIMIT)
+
+
+def _search(q: str) -> list[dict[str, Any]]:
+    from tracker.access import visible_act_ids
+    from tracker.acts import search_units
+
+    db = get_db()
+    visible = visible_act_ids(db, user_row())
+    if visible is None:
+        return search_units(db, q, limit=SEARCH_LIMIT)
+    if not visible:
+        return []
+    rows = search_units(db, q, limit=WIDE_SEARCH_LIMIT)
+    return [r for r in rows if r["act_id"] in visible][:SEARCH_LIMIT]

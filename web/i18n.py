@@ -1,0 +1,52 @@
+"""Translations: Russian is the interface's default language, English the alternative.
+
+Message ids in the templates and views are English; `web/translations/ru/.../messages.po`
+holds the Russian. Only the .po files are kept in the repository: the app compiles each
+to .mo when it is missing or older than its .po (Babel's own compiler, a few ms), so no
+build step can be forgotten and no binary file drifts from its source. Where the package
+folder is read-only the .mo files go to `<instance>/translations`.
+
+Refresh the catalog after changing strings:
+    .venv/bin/pybabel extract -F web/babel.cfg -o web/translations/messages.pot web
+    .venv/bin/pybabel update -i web/translations/messages.pot -d web/translations
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
+
+LANGUAGES = {"ru": "Русский", "en": "English"}
+SOURCE_DIR = Path(__file__).resolve().parent / "translations"
+
+
+def compile_catalogs(source: Path, target: Path) -> list[Path]:
+    """Compile every `<lang>/LC_MESSAGES/*.po` under `source` into `target`; return the .mo written."""
+    written = []
+    for po in sorted(source.glob("*/LC_MESSAGES/*.po")):
+        mo = target / po.relative_to(source).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=po.parent.parent.name)
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        tmp = mo.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            write_mo(fh, catalog, use_fuzzy=False)
+        os.replace(tmp, mo)  # atomic: two processes starting at once never read half a file
+        written.append(mo)
+    return written
+
+
+def compiled_translations_dir(app: Flask) -> Path:
+    """Where Flask-Babel should look for .mo files, compiling them first if needed."""
+    try:
+        compile_catalogs(SOURCE_DIR, SOURCE_DIR)
+        return SOURCE_DIR
+    except OSError:
+        target = Path(app.config["INSTANCE_DIR"]) / "translations"
+        compile_catalogs(SOURCE_DIR, target)
+        return target
