@@ -117,8 +117,10 @@ def _open_db(db_path: Path | None):
 
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--no-analysis", is_flag=True,
+              help="Store the structure only: no extraction of facts, no links to measures.")
 @_db_option
-def import_(paths: tuple[Path, ...], db_path: Path | None) -> None:
+def import_(paths: tuple[Path, ...], db_path: Path | None, no_analysis: bool) -> None:
     """Import act files and folders (searched recursively) into the database.
 
     Folders contribute .docx .pdf .txt .md .html .htm .rtf files; other files are
@@ -126,18 +128,25 @@ def import_(paths: tuple[Path, ...], db_path: Path | None) -> None:
     a new file of a stored act (same type, number, date and issuer, else the same
     file name) is kept as that act's next version. A file that cannot be read is
     reported as `error: FILE: reason`, leaves the database untouched, and the
-    other files are still imported.
+    other files are still imported. Each new act gets its facts (modality, deadlines,
+    documents, fees), its burden summary and proposed links to the measures loaded
+    with `measures import`, unless --no-analysis.
 
     Exit status: 0 when at least one file was imported or already stored, even if
     others failed; 2 when every file failed or no file was found.
     """
+    from tracker.analysis import analyse
     from tracker.importer import expand_paths, import_paths
 
     db = _open_db(db_path)
+    analysis = {} if no_analysis else {"extract": analyse, "link": True}
     total = len(expand_paths(paths)[0])
     with click.progressbar(length=total, label="Importing", file=sys.stderr,
                            item_show_func=lambda p: p.name if p else None) as bar:
-        report = import_paths(db, paths, on_progress=lambda _done, _total, p: bar.update(1, p))
+        report = import_paths(db, paths, on_progress=lambda _done, _total, p: bar.update(1, p), **analysis)
+    for e in report.imported + report.versions:
+        if e.reason:
+            click.echo(f"warning: {e.path}: {e.reason}", err=True)
     for e in report.skipped:
         click.echo(f"skipped: {e.path}: {e.reason}", err=True)
     for e in report.failed:
@@ -149,6 +158,57 @@ def import_(paths: tuple[Path, ...], db_path: Path | None) -> None:
     click.echo(summary)
     if report.nothing_succeeded:
         sys.exit(2)
+
+
+@main.group("measures")
+def measures_() -> None:
+    """The proposed measures clauses are reviewed against."""
+
+
+@measures_.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--source", default=None, help="Where the measures come from (shown beside each one).")
+@_db_option
+def measures_import(file: str, source: str | None, db_path: Path | None) -> None:
+    """Load measures from JSON, CSV or a plan-of-measures table (DOCX, PDF, MD, HTML).
+
+    A measure with an id already stored is updated.
+    """
+    from tracker.measures import load_measures, save_measures
+
+    try:
+        measures = load_measures(file, source=source)
+    except ParseError as exc:
+        _fail(file, str(exc))
+    if not measures:
+        _fail(file, "no measures found")
+    db = _open_db(db_path)
+    click.echo(f"{save_measures(db, measures)} measures stored")
+
+
+@measures_.command("list")
+@_db_option
+def measures_list(db_path: Path | None) -> None:
+    """List the stored measures."""
+    from tracker.measures import list_measures
+
+    for m in list_measures(_open_db(db_path)):
+        click.echo(f"{m.id:6} {m.ru}")
+
+
+@main.command("demo")
+@_db_option
+def demo(db_path: Path | None) -> None:
+    """Load the sample acts, the measures, agencies, users and a campaign (idempotent).
+
+    New users get random passwords, printed once and kept in the instance folder
+    (demo-users.txt, readable by the owner only).
+    """
+    from tracker.demo import load_demo
+
+    db = _open_db(db_path)
+    for line in load_demo(db):
+        click.echo(line)
 
 
 @main.command("acts")

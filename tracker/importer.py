@@ -115,17 +115,18 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[I
 
 def import_paths(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike], *,
                  on_progress: Progress | None = None,
-                 extract: Extractor | None = None) -> ImportReport:
+                 extract: Extractor | None = None, link: bool = False) -> ImportReport:
     """Import every file under `paths`; never raises for a bad file.
 
     `on_progress(done, total, path)` is called after each file. `extract`, when given,
     runs on each newly parsed act and its facts are stored with it in the same
-    transaction (a failing extractor fails that file only).
+    transaction (a failing extractor fails that file only). `link` proposes measure
+    links for each newly stored act against the measures in the database.
     """
     files, other = expand_paths(paths)
     report = ImportReport(entries=list(other))
     for done, path in enumerate(files, 1):
-        report.entries.append(import_file(db, path, extract=extract))
+        report.entries.append(import_file(db, path, extract=extract, link=link))
         if on_progress:
             on_progress(done, len(files), path)
     return report
@@ -147,7 +148,8 @@ def _read(path: Path) -> bytes:
         raise ParseError(f"cannot read file ({exc.strerror})") from None
 
 
-def import_file(db: sqlite_utils.Database, path: Path, *, extract: Extractor | None = None) -> ImportEntry:
+def import_file(db: sqlite_utils.Database, path: Path, *, extract: Extractor | None = None,
+                link: bool = False) -> ImportEntry:
     """Import one file; the entry says what happened. Never raises for a bad file."""
     try:
         data = _read(path)
@@ -184,4 +186,12 @@ def import_file(db: sqlite_utils.Database, path: Path, *, extract: Extractor | N
     except Exception as exc:  # noqa: BLE001 - rolled back; report and go on
         return ImportEntry(path, "failed", reason=f"cannot be stored ({type(exc).__name__}: {exc})")
     version_of = row["version_of"] if row else None
-    return ImportEntry(path, "version" if version_of else "imported", act_id=act_id, version_of=version_of)
+    entry = ImportEntry(path, "version" if version_of else "imported", act_id=act_id, version_of=version_of)
+    if link:
+        from tracker.analysis import link_stored_act
+
+        try:
+            link_stored_act(db, act_id)
+        except Exception as exc:  # noqa: BLE001 - the act is stored; links can be re-run
+            entry.reason = f"stored, but linking to measures failed ({type(exc).__name__}: {exc})"
+    return entry
