@@ -497,7 +497,7 @@ def _check_text_layer(pages: list[PageData], n_pages: int, warnings: list[str]) 
     scanned = [p for p in pages if p.scanned]
     if not with_text:
         if scanned:
-            raise ParseError(f"scanned PDF without a text layer ({n_pages} page{"s" if n_pages != 1 else ""}): OCR is not supported, "
+            raise ParseError(f"scanned PDF without a text layer ({n_pages} page{'s' if n_pages != 1 else ''}): OCR is not supported, "
                              "upload a PDF with text or the DOCX")
         raise ParseError(f"PDF without any text ({n_pages} empty pages)")
     sample = " ".join(line.text for p in with_text[:10] for line in p.lines[:30])
