@@ -268,7 +268,7 @@ def test_a_scanned_page_inside_a_text_pdf_is_a_warning():
 
 
 def test_scanned_pdf_is_refused_with_a_reason():
-    with pytest.raises(ParseError, match=r"^scanned PDF without a text layer \(1 pages\): OCR is not supported"):
+    with pytest.raises(ParseError, match=r"^scanned PDF without a text layer \(1 page\): OCR is not supported"):
         fixture(SCAN)
 
 
