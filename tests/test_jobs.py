@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +125,18 @@ def test_the_worker_thread_imports_queued_files_and_stops(db, db_path, uid):
         worker.stop()
     assert not worker.is_alive()
     assert get_act(db, job(db, good)["act_id"])["number"] == "107"
+
+
+def test_an_upload_analysed_by_the_worker_carries_facts_burden_and_proposed_links(db, db_path, uid):
+    from tracker.analysis import analyse
+    from tracker.measures import load_measures, save_measures
+
+    save_measures(db, load_measures(Path(__file__).parent.parent / "data" / "measures.json"))
+    job_id = enqueue_import(db_path, "pravila.md", KZ_107.read_bytes(), user_id=uid)
+    run_pending(db, extract=analyse)
+    act_id = job(db, job_id)["act_id"]
+    assert get_act(db, act_id)["burden"]["documents_count"] >= 1
+    facts = [u["facts"] for u in db.query("SELECT facts FROM units WHERE act_id = ? AND label = '12.'", [act_id])]
+    assert facts and '"working"' in facts[0]  # "в течение пяти рабочих дней"
+    linked = {r["measure_id"] for r in db.query("SELECT measure_id FROM measure_links WHERE act_id = ?", [act_id])}
+    assert "M14" in linked  # a decision time -> reduce decision times

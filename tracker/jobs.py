@@ -123,7 +123,9 @@ def _run(db: sqlite_utils.Database, row: dict[str, Any], extract=None) -> None:
     with tempfile.TemporaryDirectory(prefix="norma-job-") as folder:
         path = Path(folder) / row["filename"]
         path.write_bytes(data)
-        entry = import_file(db, path, extract=extract)
+        # a worker that extracts facts also proposes measure links: the act is then
+        # stored exactly as `python -m tracker import` stores it
+        entry = import_file(db, path, extract=extract, link=extract is not None)
     if entry.status == "failed":
         _finish(db, row["id"], "failed", entry.reason or "cannot be imported", None)
     else:

@@ -111,9 +111,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.after_request(_security_headers)
 
     if app.config["START_WORKER"]:
+        from tracker.analysis import analyse
         from tracker.jobs import start_worker
 
-        start_worker(app.config["DATABASE"])
+        start_worker(app.config["DATABASE"], extract=analyse)
     return app
 
 
