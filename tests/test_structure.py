@@ -152,3 +152,14 @@ def test_signature_table_of_a_belarusian_resolution_closes_the_points():
     act = parse_file(FIX / "by_minenergo_2007_10_postanovlenie_admin_procedury.docx")
     sign = next(u for u in act.units if "Озерец" in u.text)
     assert sign.parent is None
+
+
+def test_rtf_with_unicode_and_cp1251_escapes_is_read(tmp_path):
+    f = tmp_path / "prikaz.rtf"
+    f.write_text("{\\rtf1\\ansi\\ansicpg1251{\\fonttbl{\\f0 Times New Roman;}}\\f0 "
+                 "\\u1055?\\u1056?\\u1048?\\u1050?\\u1040?\\u1047?\\par\n"
+                 "1. \\'d3\\'f2\\'e2\\'e5\\'f0\\'e4\\'e8\\'f2\\'fc \\'cf\\'f0\\'e0\\'e2\\'e8\\'eb\\'e0.\\par\n"
+                 "2. Контроль.\\par}", encoding="utf-8")
+    act = parse_file(f)
+    assert act.format == "rtf" and act.act_type == "приказ"
+    assert [(u.label, u.text) for u in act.units if u.label] == [("1.", "Утвердить Правила."), ("2.", "Контроль.")]
