@@ -11,7 +11,6 @@ from mail_server import (
     attachments,
     free_port,
     html_part,
-    make_world,
     self_signed_cert,
     settings_for,
     text_part,
@@ -33,20 +32,6 @@ from tracker.mail import (
 from tracker.reminders import list_entries, send_test_message
 from tracker.reports import agency_report, chart_png, ministry_report, plural_ru
 from tracker.verdicts import set_verdict
-
-
-@pytest.fixture
-def world(tmp_path):
-    w = make_world(tmp_path)
-    yield w
-    w.db.close()
-
-
-@pytest.fixture
-def server():
-    srv = SmtpServer().start()
-    yield srv
-    srv.stop()
 
 
 def give_verdicts(world, act_id: int, n: int | None = None) -> list[str]:

@@ -4,27 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from mail_server import SmtpServer, by_recipient, free_port, make_world
+from mail_server import by_recipient, free_port
 
 from tracker.reminders import Schedule, claim, get_entry, list_entries, plan
 from web import create_app
 from web.mail_views import PREVIEW_CSP
 
 NOW = datetime(2025, 3, 27, 10, 0)   # 7 days before the deadline of mail_server's campaign
-
-
-@pytest.fixture
-def world(tmp_path):
-    w = make_world(tmp_path)
-    yield w
-    w.db.close()
-
-
-@pytest.fixture
-def server():
-    srv = SmtpServer().start()
-    yield srv
-    srv.stop()
 
 
 def app_for(world, port: int, now: datetime = NOW):

@@ -20,7 +20,6 @@ from mail_server import (
     attachments,
     by_recipient,
     free_port,
-    make_world,
     settings_for,
     text_part,
 )
@@ -53,20 +52,6 @@ def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
 
 def days_before(n: int) -> date:
     return DEADLINE - timedelta(days=n)
-
-
-@pytest.fixture
-def world(tmp_path):
-    w = make_world(tmp_path)
-    yield w
-    w.db.close()
-
-
-@pytest.fixture
-def server():
-    srv = SmtpServer().start()
-    yield srv
-    srv.stop()
 
 
 def keys(server) -> list[str]:
