@@ -10,27 +10,20 @@ import socket
 import ssl
 import tempfile
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from review_setup import KZ_107, KZ_1010, PASSWORD, World, import_act
 
-from tracker.campaigns import assign_acts, clause_units, create_campaign
+from tracker.campaigns import assign_acts, create_campaign
 from tracker.db import open_db
-from tracker.importer import import_paths
 from tracker.mail import MailSettings
 from tracker.users import create_agency, create_user, get_user
-
-FIXTURES = Path(__file__).parent / "fixtures"
-KZ_107 = FIXTURES / "kz_minjust_2020_107_pravila_vypiska_reestr_zaloga_rus.md"
-KZ_1010 = FIXTURES / "kz_minjust_2023_1010_pravila_aktualizaciya_naimenovaniya_yul_rus.md"
-PASSWORD = "correct horse battery"
 
 
 def free_port() -> int:
@@ -154,29 +147,6 @@ def settings_for(port: int, **kw: Any) -> MailSettings:
     return MailSettings(**base)
 
 
-@dataclass
-class World:
-    """One campaign: act a1 to agency A (agency address + one user), a2 to agency B (one English user)."""
-
-    db: sqlite_utils.Database
-    path: Path
-    cid: int
-    a1: int
-    a2: int
-    agency_a: int
-    agency_b: int
-    users: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def clauses(self, act_id: int) -> list[str]:
-        return [u["uid"] for u in clause_units(self.db, act_id)]
-
-
-def _import(db: sqlite_utils.Database, path: Path) -> int:
-    entry = import_paths(db, [path]).entries[0]
-    assert entry.act_id is not None, entry.reason
-    return entry.act_id
-
-
 _TEMPLATES: dict[tuple, tuple[Path, dict[str, Any]]] = {}
 
 
@@ -191,7 +161,7 @@ def _build_world(folder: Path, instruction: date, deadline: date | None) -> dict
         "agency_a": create_user(db, "a@example.kz", PASSWORD, "agency", agency_id=agency_a),
         "agency_b": create_user(db, "b@example.kz", PASSWORD, "agency", agency_id=agency_b, lang="en"),
     }
-    a1, a2 = _import(db, KZ_107), _import(db, KZ_1010)
+    a1, a2 = import_act(db, KZ_107), import_act(db, KZ_1010)
     lawyer = get_user(db, users["lawyer"])
     cid = create_campaign(db, "Регуляторная гильотина", instruction, deadline=deadline, created_by=lawyer)
     assign_acts(db, cid, agency_a, [a1], user=lawyer)
@@ -213,8 +183,8 @@ def make_world(tmp_path: Path, *, instruction: date = date(2025, 3, 3), deadline
     shutil.copytree(folder, target)
     db = open_db(target / "norma.db")
     users = {role: get_user(db, uid) for role, uid in ids["users"].items()}
-    return World(db, target / "norma.db", ids["cid"], ids["a1"], ids["a2"], ids["agency_a"], ids["agency_b"],
-                 users)
+    return World(db, ids["cid"], ids["a1"], ids["a2"], ids["agency_a"], ids["agency_b"], users,
+                 path=target / "norma.db")
 
 
 def by_recipient(inbox: Inbox) -> dict[str, list[EmailMessage]]:

@@ -38,6 +38,7 @@ class World:
     agency_a: int
     agency_b: int
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    path: Path | None = None  # the database file, where a test copies it
 
     def clauses(self, act_id: int) -> list[str]:
         return [u["uid"] for u in clause_units(self.db, act_id)]

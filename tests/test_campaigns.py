@@ -191,6 +191,52 @@ def test_status_of_an_act_outside_the_campaign_is_an_error(world):
         act_status(world.db, world.cid, 999)
 
 
+def _counted(world: World, act_id: int) -> tuple[int, int]:
+    """(clauses_total, clauses_reviewed) as assignments() reports them."""
+    row = next(a for a in assignments(world.db, world.cid) if a["act_id"] == act_id)
+    return row["clauses_total"], row["clauses_reviewed"]
+
+
+def _recounted(world: World, act_id: int) -> tuple[int, int]:
+    """The same two figures counted afresh from the clauses and the verdicts table."""
+    clauses = set(world.clauses(act_id))
+    given = {r[0] for r in world.db.execute("SELECT uid FROM verdicts WHERE campaign_id = ? AND act_id = ?",
+                                            [world.cid, act_id]).fetchall()}
+    return len(clauses), len(clauses & given)
+
+
+def test_clause_counts_follow_every_verdict_given_changed_or_removed(world):
+    db, cid, a1 = world.db, world.cid, world.a1
+    clauses = world.clauses(a1)
+    heading = next(u["uid"] for u in db.query("SELECT uid FROM units WHERE act_id = ? ORDER BY seq", [a1])
+                   if u["uid"] not in clauses)
+    lawyer = world.users["lawyer"]
+    for uid in clauses[:5]:
+        set_verdict(db, cid, a1, uid, "keep", user=lawyer)
+    set_verdict(db, cid, a1, clauses[0], "repeal", reason="Устарела", user=lawyer)  # a change, not a new one
+    set_verdict(db, cid, a1, heading, "keep", user=lawyer)  # a verdict on a heading is no clause reviewed
+    assert _counted(world, a1) == _recounted(world, a1) == (len(clauses), 5)
+    # any writer keeps the figure right, not only set_verdict
+    db.execute("DELETE FROM verdicts WHERE campaign_id = ? AND act_id = ? AND uid = ?", [cid, a1, clauses[1]])
+    db.execute("UPDATE verdicts SET uid = ? WHERE campaign_id = ? AND act_id = ? AND uid = ?",
+               [clauses[9], cid, a1, heading])
+    assert _counted(world, a1) == _recounted(world, a1) == (len(clauses), 5)
+    assert _counted(world, world.a2) == _recounted(world, world.a2) == (len(world.clauses(world.a2)), 0)
+
+
+def test_an_act_without_a_stored_clause_count_is_counted_when_read(world):
+    world.db.execute("UPDATE acts SET clause_count = NULL WHERE id = ?", [world.a1])
+    assert _counted(world, world.a1) == (len(world.clauses(world.a1)), 0)
+
+
+def test_an_act_without_numbered_units_stores_its_paragraph_count(world, tmp_path):
+    plain = tmp_path / "obrashchenie.txt"
+    plain.write_text("Первый абзац.\n\nВторой абзац.\n", encoding="utf-8")
+    act_id = import_act(world.db, plain)
+    assign_acts(world.db, world.cid, world.agency_a, [act_id], user=None)
+    assert _counted(world, act_id) == _recounted(world, act_id) == (2, 0)
+
+
 # --- progress -------------------------------------------------------------------------------
 
 

@@ -237,3 +237,108 @@ def test_search_on_real_acts_can_be_limited_to_one_act(db):
 def test_search_never_reads_user_input_as_query_syntax(db, query):
     add(db, small_act())
     assert isinstance(search_units(db, query), list)
+
+
+def _act_with(file: str, texts: list[str]) -> Act:
+    return Act(file=file, format="md", units=[Unit(f"u{i + 1}", None, "paragraph", f"{i + 1}.", t)
+                                              for i, t in enumerate(texts)])
+
+
+@pytest.mark.parametrize("acts_in_match", [True, False], ids=["acts-in-match", "act-id-filter"])
+def test_search_within_some_acts_finds_their_matches_however_many_others_rank_higher(
+        db, monkeypatch, acts_in_match):
+    if not acts_in_match:  # the path taken for a long list of acts
+        monkeypatch.setattr(acts_mod, "ACTS_IN_MATCH_MAX", 0)
+    padding = "прочие положения настоящих правил применяются в порядке установленном законодательством " * 3
+    mine = add(db, _act_with("mine.md", ["Общие положения.", padding + "заявление подается письменно."]))
+    theirs = [add(db, _act_with(f"other{i}.md", ["Заявление.", "Заявление и заявление."])) for i in range(30)]
+    best_everywhere = search_units(db, "заявление", limit=10)
+    assert mine not in {h["act_id"] for h in best_everywhere}  # outranked by every other act
+
+    hits = search_units(db, "заявлением", act_ids=[mine], limit=1)
+    assert [(h["act_id"], h["uid"]) for h in hits] == [(mine, "u2")]
+    two = search_units(db, "заявление", act_ids={mine, theirs[7]}, limit=50)
+    assert {h["act_id"] for h in two} == {mine, theirs[7]} and len(two) == 3
+    assert search_units(db, "заявление", act_ids=[mine], act_id=theirs[0]) == []
+    assert search_units(db, "отсутствует", act_ids=[mine]) == []
+
+
+def test_search_within_no_acts_finds_nothing(db):
+    add(db, small_act())
+    assert search_units(db, "заявление", act_ids=[]) == []
+    assert search_units(db, "заявление", act_ids=set()) == []
+
+
+def test_search_results_are_ranked_best_first_within_the_limit(db):
+    long_one = add(db, _act_with("long.md", ["Срок " + "и прочие условия " * 20 + "заявления."]))
+    short_one = add(db, _act_with("short.md", ["Форма заявления."]))
+    hits = search_units(db, "заявление", limit=1)
+    assert [h["act_id"] for h in hits] == [short_one]
+    both = search_units(db, "заявление")
+    assert [h["act_id"] for h in both] == [short_one, long_one]
+    assert both[0]["score"] <= both[1]["score"]
+
+
+def test_a_database_replaced_at_the_same_path_is_brought_up_to_date(tmp_path):
+    path = tmp_path / "norma.db"
+    open_db(path).close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    sqlite3.connect(path).close()  # an empty file where the migrated database was
+    again = open_db(path)
+    assert applied_migrations(again) == migration_names()
+    act_id = add(again, small_act())
+    assert [h["act_id"] for h in search_units(again, "заявление")] == [act_id]
+
+
+def test_upgrading_a_stored_database_keeps_search_and_counts_its_clauses(tmp_path):
+    """A database made before the `act` search column and the stored clause counts (m040, m041)."""
+    from tracker.campaigns import clause_units
+    from tracker.db import lemma_text, migrations
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils_db(path)
+    migrations.apply(old, stop_before="m040_search_within_acts")
+    act = parse_file(KZ_107)
+    sha, rel = store_blob(old, KZ_107.read_bytes())
+    with old.atomic():
+        record_file(old, sha256=sha, name=KZ_107.name, size=1, fmt="md", stored_path=rel)
+        act_id = old.execute("INSERT INTO acts(file_sha256, act_key, language, format, created_at)"
+                             " VALUES (?, 'file:old', 'ru', 'md', '2025-01-01')", [sha]).lastrowid
+        for seq, u in enumerate(act.units):  # as tracker.acts wrote units and the index then
+            old.execute("INSERT INTO units(act_id, seq, uid, parent_uid, kind, label, text, role)"
+                        " VALUES (?,?,?,?,?,?,?,?)", [act_id, seq, u.id, u.parent, u.kind, u.label, u.text, u.role])
+            old.execute("INSERT INTO units_fts(act_id, uid, lemmas) VALUES (?,?,?)",
+                        [act_id, u.id, lemma_text(" ".join(filter(None, [u.label, u.text])))])
+        agency = old.execute("INSERT INTO agencies(name, name_key, created_at) VALUES ('A', 'a', 'x')").lastrowid
+        cid = old.execute("INSERT INTO campaigns(name, country, instruction_date, deadline, created_at)"
+                          " VALUES ('C', 'KZ', '2025-03-03', '2025-04-03', 'x')").lastrowid
+        old.execute("INSERT INTO assignments(campaign_id, act_id, agency_id, assigned_at) VALUES (?,?,?,'x')",
+                    [cid, act_id, agency])
+        first_units = [u.id for u in act.units[:6]]  # headings and clauses: only clauses count
+        for uid in first_units:
+            old.execute("INSERT INTO verdicts(campaign_id, act_id, uid, verdict, updated_at)"
+                        " VALUES (?,?,?,'keep','x')", [cid, act_id, uid])
+    old.close()
+
+    db = open_db(path)
+    clauses = {u["uid"] for u in clause_units(db, act_id)}
+    assert db.execute("SELECT clause_count FROM acts WHERE id = ?", [act_id]).fetchone()[0] == len(clauses) > 20
+    reviewed = db.execute("SELECT clauses_reviewed FROM assignments").fetchone()[0]
+    assert reviewed == len(clauses & set(first_units)) > 0
+    assert reviewed < len(first_units)  # the title and headings among them are not clauses
+    hits = search_units(db, "государственной услуги", act_ids=[act_id], limit=1000)
+    assert hits and {h["act_id"] for h in hits} == {act_id}
+    assert len(hits) == len(search_units(db, "государственной услуги", limit=1000))
+
+
+def sqlite_utils_db(path: Path):
+    import sqlite_utils
+
+    return sqlite_utils.Database(path)
+
+
+def test_search_words_never_match_the_acts_own_tokens(db):
+    act_id = add(db, small_act())
+    assert search_units(db, f"a{act_id}") == []
+    assert search_units(db, f"act : a{act_id}") == []
