@@ -202,21 +202,25 @@ def test_act_page_shows_the_structure_as_a_tree_with_exact_labels(client, world,
 
 
 def test_act_page_highlights_extracted_facts_and_shows_the_burden(client, world, db):
-    from tracker.acts import get_units, set_facts
+    from nlp.burden import summarise
+    from tracker.acts import get_units, load_act, set_facts
 
     unit = next(u for u in get_units(db, world.act_a) if "рабочих дней" in u["text"])
     phrase = re.search(r"\S+ рабочих дней", unit["text"]).group(0)
-    set_facts(db, world.act_a, {unit["uid"]: {
+    facts = {unit["uid"]: {
         "modality": "obligation", "addressee": "authority", "fee": True, "documents": ["заявление"],
-        "deadlines": [{"text": phrase, "amount": 3, "unit": "day", "day_type": "working"}]}},
-        burden={"obligations": 12, "deadlines": 4})
+        "deadlines": [{"text": phrase, "amount": 3, "unit": "day", "day_type": "working"}]}}
+    set_facts(db, world.act_a, facts, burden=summarise(load_act(db, world.act_a), facts))
     act_as(client, world, "lawyer")
     html = client.get(f"/acts/{world.act_a}").get_data(as_text=True)
     assert f'<mark class="f-deadline">{phrase}</mark>' in html
     assert "обязанность · госорган" in html
     assert "3 дн. рабочих" in html
     assert 'class="chip f-fee"' in html
-    assert "Нагрузка акта" in html and ">12<" in html
+    burden = html[html.index("Нагрузка акта"):html.index("Структура")]
+    assert "Требования" in burden and "к органам: 1" in burden   # one duty of the authority
+    assert "Наибольший срок" in burden and phrase in burden        # its time limit, as printed
+    assert f"пункт {unit['label']}" in burden
 
 
 def test_lawyer_confirms_and_rejects_a_proposed_measure_link(client, world, db):
