@@ -68,6 +68,8 @@ route("POST", "/campaigns/{campaign}/acts/{act_a}/units/{uid_a}/comment", "revie
 route("POST", "/campaigns/{campaign}/acts/{act_a}/finish", "review.finish", 303, viewer=403, agency_b=404)
 route("POST", "/acts/{act_a}/units/{uid_a}/links/{measure}", "acts.decide_link", 403,
       data={"decision": "confirmed"}, admin=302, lawyer=302)
+route("POST", "/acts/{act_a}/units/{uid_a}/links", "acts.add_link", 403,
+      data={"measure_id": "M13", "why": "лишний документ"}, admin=302, lawyer=302)
 route("POST", "/upload", "acts.upload", 403, admin=400, lawyer=400)  # no file chosen: the form again
 route("POST", "/campaigns/new", "campaigns.new", 403, data={"name": "", "instruction_date": "01.02.2025"},
       admin=200, lawyer=200)  # refused input: the form again

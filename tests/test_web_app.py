@@ -237,6 +237,21 @@ def test_lawyer_confirms_and_rejects_a_proposed_measure_link(client, world, db):
     assert client.post(url, data={"decision": "bogus"}).status_code == 400
 
 
+def test_lawyer_links_a_measure_the_linker_missed_and_a_rerun_keeps_it(client, world, db):
+    from tracker.links import links_for_act, store_proposals
+
+    act_as(client, world, "lawyer")
+    url = f"/acts/{world.act_a}/units/{world.uid_a}/links"
+    resp = client.post(url, data={"measure_id": "M13", "why": "лишняя справка"})
+    assert resp.status_code == 302
+    added = [lk for lk in links_for_act(db, world.act_a) if lk["uid"] == world.uid_a and lk["measure_id"] == "M13"]
+    assert [(lk["status"], lk["why"]) for lk in added] == [("added", "лишняя справка")]
+    store_proposals(db, world.act_a, {})  # the linker runs again and proposes nothing for the act
+    kept = {lk["measure_id"]: lk["status"] for lk in links_for_act(db, world.act_a) if lk["uid"] == world.uid_a}
+    assert kept.get("M13") == "added"
+    assert client.post(url, data={"measure_id": "M99"}).status_code == 400  # not a stored measure
+
+
 # --- campaigns and review ---------------------------------------------------------------------
 
 

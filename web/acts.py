@@ -118,6 +118,24 @@ def decide_link(act_id: int, uid: str, measure_id: str):
     return redirect(url_for("acts.show", act_id=act_id, _anchor=f"u-{uid}"))
 
 
+@bp.post("/acts/<int:act_id>/units/<uid>/links")
+@roles_required(*ROLES_MANAGE)
+def add_link(act_id: int, uid: str):
+    """Link a clause to a measure the linker did not propose ("added by hand")."""
+    from tracker.links import decide
+
+    require_act(act_id)
+    measure_id = (request.form.get("measure_id") or "").strip()
+    if measure_id not in _measures_by_id():
+        abort(400)
+    why = (request.form.get("why") or "").strip()[:500] or None
+    try:
+        decide(get_db(), act_id, uid, measure_id, "added", user=user_row(), why=why)
+    except KeyError:
+        abort(404)
+    return redirect(url_for("acts.show", act_id=act_id, _anchor=f"u-{uid}"))
+
+
 @bp.get("/acts/<int:act_id>/file")
 @logged_in
 def download(act_id: int):
