@@ -8,8 +8,14 @@ full-text index), which takes seconds instead of parsing 5,000 files. One campai
 loops: dashboard, own act page, search, verdict on a new clause of its own act.
 Every verdict must be stored: the count in the database is checked at the end.
 
+By default the users click back to back (no think time): a closed loop that keeps the server
+saturated, so latency there is mostly queueing, about users x CPU per request / cores. The
+CPU line says where the time went (server processes and this client share the machine);
+--think adds a pause before each request, as people reading a page do.
+
     .venv/bin/python bench/bench_web.py                    # build (or reuse) the database and run
     .venv/bin/python bench/bench_web.py --rounds 50 --db /tmp/norma-bench.db --rebuild
+    .venv/bin/python bench/bench_web.py --serve-args "--workers 3 --threads 2" --think 0.5
 
 Traffic goes only to 127.0.0.1, bounded by --rounds per user and a --timeout per request.
 """
@@ -19,6 +25,7 @@ import argparse
 import hashlib
 import os
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -90,8 +97,8 @@ def build(db_path: Path, n_acts: int, n_units: int, n_agencies: int, n_assigned:
                 act_id = db.execute(f"INSERT INTO acts VALUES ({','.join('?' * len(row))})", row).lastrowid
                 db.conn.executemany(f"INSERT INTO units VALUES ({','.join('?' * len(units[src][0]))})",
                                     [(act_id, *u[1:]) for u in units[src]])
-                db.conn.executemany("INSERT INTO units_fts(act_id, uid, lemmas) VALUES (?,?,?)",
-                                    [(act_id, uid, lem) for uid, lem in fts[src]])
+                db.conn.executemany("INSERT INTO units_fts(act_id, uid, lemmas, act) VALUES (?,?,?,?)",
+                                    [(act_id, uid, lem, f"a{act_id}") for uid, lem in fts[src]])
     print(f"copies: {len(plan)} acts in {time.perf_counter() - t0:.1f} s")
 
     agencies = [create_agency(db, f"Ведомство {i + 1:02d}") for i in range(n_agencies)]
@@ -118,17 +125,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_path: Path) -> tuple[subprocess.Popen, str]:
+def start_server(db_path: Path, serve_args: list[str]) -> tuple[subprocess.Popen, str, str]:
     port = free_port()
     env = dict(os.environ, NORMA_SECRET_KEY="bench-secret", NORMA_INSTANCE=str(db_path.parent))
-    proc = subprocess.Popen([sys.executable, "-m", "tracker", "serve", "--port", str(port), "--db", str(db_path)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    proc.stdout.readline()
+    proc = subprocess.Popen([sys.executable, "-m", "tracker", "serve", "--port", str(port), "--db", str(db_path),
+                             *serve_args],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+                            stderr=(db_path.parent / "serve.log").open("w"))  # tracebacks of any 500
+    banner = proc.stdout.readline().strip()
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
             requests.get(f"{base}/login", timeout=2)
-            return proc, base
+            return proc, base, banner
         except requests.ConnectionError:
             time.sleep(0.1)
     proc.terminate()
@@ -139,15 +148,17 @@ class UserRun(threading.Thread):
     """One agency staff member: logs in, then `rounds` times: dashboard, act, search, verdict."""
 
     def __init__(self, base: str, email: str, rounds: int, timeout: float, barrier: threading.Barrier,
-                 search: bool = True):
+                 search: bool = True, think: float = 0.0):
         super().__init__(daemon=True)
-        self.search = search
+        self.search, self.think = search, think
         self.base, self.email, self.rounds, self.timeout, self.barrier = base, email, rounds, timeout, barrier
         self.times: dict[str, list[float]] = {"dashboard": [], "act page": [], "search": [], "verdict POST": []}
         self.stored = 0
         self.errors: list[str] = []
 
     def timed(self, kind: str, method: str, url: str, **kw) -> requests.Response:
+        if self.think:  # a person reads the page before the next click
+            time.sleep(self.think)
         t0 = time.perf_counter()
         resp = self.s.request(method, self.base + url, timeout=self.timeout, allow_redirects=False, **kw)
         self.times[kind].append(time.perf_counter() - t0)
@@ -212,16 +223,21 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=25, help="rounds of 4 requests per user")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--no-search", action="store_true", help="leave search out (to see the other pages alone)")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="seconds each user waits before each request (default 0: back to back, the worst case)")
+    ap.add_argument("--serve-args", default="", help="extra arguments for `tracker serve`, e.g. '--workers 3 --threads 4'")
     args = ap.parse_args()
 
     if args.rebuild or not args.db.exists():
         args.db.parent.mkdir(parents=True, exist_ok=True)
         build(args.db, args.acts, args.units, args.users, args.assigned)
-    proc, base = start_server(args.db)
+    open_db(args.db).close()  # a database from older code is migrated here, not while the server starts
+    load_before = os.getloadavg()
+    proc, base, banner = start_server(args.db, args.serve_args.split())
     try:
         barrier = threading.Barrier(args.users)
         runs = [UserRun(base, f"agency{i + 1:02d}@bench.test", args.rounds, args.timeout, barrier,
-                        search=not args.no_search) for i in range(args.users)]
+                        search=not args.no_search, think=args.think) for i in range(args.users)]
         t0 = time.perf_counter()
         for r in runs:
             r.start()
@@ -231,9 +247,14 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+    # CPU seconds: the server's processes (reaped, so counted as children) and this client's threads
+    kids, me = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    server_cpu, client_cpu = kids.ru_utime + kids.ru_stime, me.ru_utime + me.ru_stime
 
-    print(f"\n{args.users} concurrent users x {args.rounds} rounds against `python -m tracker serve` "
-          f"(werkzeug, threaded), {wall:.1f} s wall")
+    print(f"\n{args.users} concurrent users x {args.rounds} rounds (think time {args.think} s) against"
+          f" `python -m tracker serve {args.serve_args}`, {wall:.1f} s wall\n{banner}\n"
+          f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}; after: "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     print(f"{'request':<14}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     kinds = runs[0].times.keys()
     for kind in kinds:
@@ -245,6 +266,8 @@ def main() -> None:
     every = [t for r in runs for ts in r.times.values() for t in ts]
     print(f"{'all':<14}{len(every):>6}{pct(every, 50) * 1000:>10.1f}{pct(every, 95) * 1000:>10.1f}"
           f"{max(every) * 1000:>10.1f}   ({len(every) / wall:.0f} requests/s)")
+    print(f"CPU: server {server_cpu:.1f} s ({server_cpu / len(every) * 1000:.1f} ms per request, start-up"
+          f" included), client {client_cpu:.1f} s, over {wall:.1f} s x {os.cpu_count()} cores")
     errors = [e for r in runs for e in r.errors]
 
     # every verdict stored: the last verdict per clause is in the table, and one audit entry per change

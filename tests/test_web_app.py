@@ -473,3 +473,54 @@ def test_dashboard_shows_a_finished_act_and_a_new_deadline_at_once(client, world
     client.post(f"/campaigns/{world.campaign}/edit", data={"name": "Дебюрократизация 2025",
                                                           "deadline": "30.04.2025"})
     assert "30.04.2025" in text_of(client.get(f"/?campaign={world.campaign}"))
+
+
+def test_dashboard_shows_an_act_finished_through_another_server_process_at_once(client, world, db):
+    """Each server process caches the figures; a change made elsewhere (no invalidation here) still shows."""
+    from tracker.campaigns import clause_units, finish_act, update_campaign
+    from tracker.verdicts import set_verdict
+
+    act_as(client, world, "lawyer")
+    assert "0/2 актов рассмотрено" in text_of(client.get(f"/?campaign={world.campaign}"))
+    for u in clause_units(db, world.act_a):
+        set_verdict(db, world.campaign, world.act_a, u["uid"], "keep", user=None)
+    finish_act(db, world.campaign, world.act_a, user=None)  # as another worker process would
+    assert "1/2 актов рассмотрено" in text_of(client.get(f"/?campaign={world.campaign}"))
+    update_campaign(db, world.campaign, deadline="30.04.2025")
+    assert "30.04.2025" in text_of(client.get(f"/campaigns/{world.campaign}"))
+    assert "30.04.2025" in text_of(client.get(f"/?campaign={world.campaign}"))
+
+
+# --- the request's database connection ---------------------------------------------------------
+
+
+def test_each_request_sees_what_other_connections_wrote_before_it(client, world, db):
+    """Server threads keep their connection between requests: it must never serve an old snapshot."""
+    from tracker.users import create_agency
+
+    act_as(client, world, "admin")
+    assert "Агентство по туризму" not in text_of(client.get("/admin/agencies"))
+    create_agency(db, "Агентство по туризму")  # another connection, as an import job or a second worker
+    assert "Агентство по туризму" in text_of(client.get("/admin/agencies"))
+
+
+def test_a_request_that_fails_half_way_leaves_no_write_behind(world, db):
+    from web.core import get_db
+
+    app = make_app(world)
+
+    @app.get("/test-fails-half-way")
+    def fails_half_way():
+        database = get_db()
+        database.execute("BEGIN IMMEDIATE")  # a write begun and never finished
+        database.execute("INSERT INTO agencies(name, name_key, created_at) VALUES ('Призрак', 'призрак', 'x')")
+        raise RuntimeError("the view broke")
+
+    client = app.test_client()
+    act_as(client, world, "admin")
+    with pytest.raises(RuntimeError):
+        client.get("/test-fails-half-way")
+    assert "Призрак" not in text_of(client.get("/admin/agencies"))  # the same thread's next request
+    assert db.execute("SELECT COUNT(*) FROM agencies WHERE name = 'Призрак'").fetchone()[0] == 0
+    assert client.post("/admin/agencies", data={"name": "Комитет"}).status_code in (302, 303)
+    assert db.execute("SELECT COUNT(*) FROM agencies WHERE name = 'Комитет'").fetchone()[0] == 1

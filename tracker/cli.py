@@ -235,30 +235,82 @@ def acts_(db_path: Path | None, as_json: bool) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on (0: any free one).")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Worker processes (default: one per CPU core, at least 2).")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker process: they overlap waits (a slow client, a locked database);"
+                   " more of them only contend for the process's one core.")
+@click.option("--dev", is_flag=True,
+              help="Development: werkzeug's server, one process, restarted when the code changes.")
 @_db_option
-def serve(host: str, port: int, db_path: Path | None) -> None:
-    """Run the web interface (werkzeug's threaded server) until Ctrl+C.
+def serve(host: str, port: int, workers: int | None, threads: int, dev: bool, db_path: Path | None) -> None:
+    """Run the web interface until Ctrl+C: gunicorn with several worker processes.
 
-    The import worker thread starts with the app. The first visit offers to create
-    the administrator when the database has no user yet.
+    One Python process runs Python on one core at a time (the GIL), and a page costs
+    milliseconds of CPU: worker processes let requests use every core. Each
+    worker also runs the import job thread; a job is claimed in one write transaction,
+    so two workers never import the same file. The first visit offers to create the
+    administrator when the database has no user yet.
     """
-    # web sits above tracker (DESIGN.md); imported here only, so nothing else in tracker depends on it
-    from werkzeug.serving import make_server
+    import os
+    import socket
 
     from tracker.db import default_db_path
-    from web import create_app
 
     path = db_path or default_db_path()
     _open_db(path).close()  # a bad --db fails here with `error: DB: reason`, not a traceback
-    app = create_app({"DATABASE": str(path)})
-    server = make_server(host, port, app, threaded=True)
-    click.echo(f"Norma: http://{host}:{server.server_port}/  (database {path}; Ctrl+C to stop)")
+    config = {"DATABASE": str(path)}
+    if dev:
+        _serve_dev(host, port, config)
+        return
+    # Bound here, before gunicorn starts, so that the line below can name the port even for --port 0.
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        _fail(f"{host}:{port}", f"cannot listen ({exc})")
+    workers = workers or max(2, os.cpu_count() or 1)
+    click.echo(f"Norma: http://{host}:{sock.getsockname()[1]}/  (database {path}; {workers} processes"
+               f" x {threads} threads; Ctrl+C to stop)")
+    _gunicorn_app(config, {
+        "bind": [f"fd://{sock.fileno()}"], "workers": workers, "threads": threads,
+        "worker_class": "gthread", "proc_name": "norma", "loglevel": "warning", "accesslog": None,
+        "timeout": 120, "graceful_timeout": 10,
+    }).run()
+    sock.close()
+
+
+def _gunicorn_app(app_config: dict, options: dict):
+    """gunicorn's embedding API: each worker process builds its own app (and job thread) after the fork."""
+    from gunicorn.app.base import BaseApplication
+
+    class NormaServer(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            # web sits above tracker (DESIGN.md); imported here only, so nothing else in tracker depends on it
+            from web import create_app
+
+            return create_app(dict(app_config))
+
+    return NormaServer()
+
+
+def _serve_dev(host: str, port: int, config: dict) -> None:
+    """werkzeug's threaded server with the reloader; only the serving child runs the job thread."""
+    import os
+
+    from werkzeug.serving import run_simple
+
+    from web import create_app
+
+    child = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+    app = create_app({**config, "START_WORKER": child})
+    if not child:
+        click.echo(f"Norma (development): http://{host}:{port}/  (database {config['DATABASE']}; Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True, use_reloader=True)
 
 
 # --- people, agencies and campaigns -----------------------------------------------------------

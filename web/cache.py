@@ -3,10 +3,12 @@
 tracker.campaigns.progress counts the clauses and verdicts of every assigned act; with
 thousands of acts that is ~0.2 s of CPU, and the dashboard is the page everybody opens.
 The figures are kept per campaign for PROGRESS_CACHE_SECONDS (default 5) and dropped at
-once when this process finishes an act, assigns acts or changes the deadline. Verdicts
-do not drop them (with many reviewers at work that would recompute the figures on nearly
-every view): the bars lag a verdict by at most those seconds, while the review page, which
-is not cached, shows it at once. Changes made by another process show within the same time.
+once when this process finishes an act, assigns acts or changes the deadline. The server
+runs several processes, each with its own cache: the views put tracker.campaigns.progress_stamp
+(deadline, assignments, finished acts; one cheap query) in the key, so such a change made
+through any process shows at once everywhere. Verdicts do not change the stamp (with many
+reviewers at work that would recompute the figures on nearly every view): the bars lag a
+verdict by at most those seconds, while the review page, which is not cached, shows it at once.
 One thread computes a missing entry while the others wait for it (no stampede). Hand-written rather than a
 caching library: a dict, a lock and a clock are all it takes, and invalidation by
 campaign is the part that matters.

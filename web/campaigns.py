@@ -109,17 +109,25 @@ def edit(cid: int):
 @bp.get("/<int:cid>")
 @logged_in
 def show(cid: int):
-    from tracker.campaigns import assignments, days_left, overdue_acts, progress, working_days_left
+    from tracker.campaigns import (
+        assignments,
+        days_left,
+        overdue_acts,
+        progress,
+        progress_stamp,
+        working_days_left,
+    )
 
     db = get_db()
     campaign = require_campaign(cid)
     agency = _agency_scope()
     now = today()
     rows = assignments(db, cid, agency_id=agency)
-    prog = cached("progress", cid, (now,), lambda: progress(db, cid, now))
+    stamp = progress_stamp(db, cid)  # finished acts, assignments, deadline: never stale, any process
+    prog = cached("progress", cid, (now, stamp), lambda: progress(db, cid, now))
     if agency is not None:
         prog = [p for p in prog if p["agency_id"] == agency]
-    late_ids = {a["act_id"] for a in cached("overdue", cid, (now,), lambda: overdue_acts(db, cid, now))}
+    late_ids = {a["act_id"] for a in cached("overdue", cid, (now, stamp), lambda: overdue_acts(db, cid, now))}
     by_id = {m["id"]: m for m in measures()}
     return render_template(
         "campaigns/show.html", campaign=campaign, assignments=rows, progress=prog,

@@ -12,11 +12,6 @@ from web.core import get_db, logged_in, progress_bars, today, user_row
 bp = Blueprint("dashboard", __name__)
 
 SEARCH_LIMIT = 50
-# tracker.acts.search_units searches one act or all of them, and its act filter is not
-# indexed (a per-act search costs as much as a global one). For a user who may see only
-# some acts, one wide search is filtered: matches outranked by more than this many
-# invisible ones are missed (needs an `act_ids` filter in tracker.acts.search_units).
-WIDE_SEARCH_LIMIT = 5000
 
 
 @bp.get("/")
@@ -28,6 +23,7 @@ def index():
         list_campaigns,
         overdue_acts,
         progress,
+        progress_stamp,
         working_days_left,
     )
 
@@ -46,8 +42,9 @@ def index():
     summary: dict[str, Any] = {}
     if chosen is not None:
         cid = chosen["id"]
-        prog = cached("progress", cid, (now,), lambda: progress(db, cid, now))
-        late = cached("overdue", cid, (now,), lambda: overdue_acts(db, cid, now))
+        stamp = progress_stamp(db, cid)  # finished acts, assignments, deadline: never stale, any process
+        prog = cached("progress", cid, (now, stamp), lambda: progress(db, cid, now))
+        late = cached("overdue", cid, (now, stamp), lambda: overdue_acts(db, cid, now))
         if agency is not None:
             prog = [p for p in prog if p["agency_id"] == agency]
             late = [a for a in late if a["agency_id"] == agency]
@@ -79,14 +76,9 @@ def search():
 
 
 def _search(q: str) -> list[dict[str, Any]]:
+    """The best matches among the acts the user may read (restricted inside the index)."""
     from tracker.access import visible_act_ids
     from tracker.acts import search_units
 
     db = get_db()
-    visible = visible_act_ids(db, user_row())
-    if visible is None:
-        return search_units(db, q, limit=SEARCH_LIMIT)
-    if not visible:
-        return []
-    rows = search_units(db, q, limit=WIDE_SEARCH_LIMIT)
-    return [r for r in rows if r["act_id"] in visible][:SEARCH_LIMIT]
+    return search_units(db, q, act_ids=visible_act_ids(db, user_row()), limit=SEARCH_LIMIT)
