@@ -171,3 +171,17 @@ def test_no_changes_gives_a_document_that_says_so(world):
     doc = Document(io.BytesIO(comparison_docx(world.db, world.cid)))
     assert doc.tables == []
     assert "предложений об изменении" in " ".join(p.text for p in doc.paragraphs)
+
+
+@pytest.mark.parametrize("typed", ["-cmd|' /C calc'!A0", '-HYPERLINK("http://x","y")', " =1+1", "@SUM(A1)"])
+def test_dde_and_spaced_formulas_are_quoted_in_csv(typed):
+    from tracker.exports import _csv_safe
+
+    assert _csv_safe(typed) == "'" + typed
+
+
+@pytest.mark.parametrize("typed", ["- пункт 3 исключить", "-пункт", "Обычный текст"])
+def test_ordinary_legal_text_is_left_alone_in_csv(typed):
+    from tracker.exports import _csv_safe
+
+    assert _csv_safe(typed) == typed

@@ -140,3 +140,14 @@ def test_an_upload_analysed_by_the_worker_carries_facts_burden_and_proposed_link
     assert facts and '"working"' in facts[0]  # "в течение пяти рабочих дней"
     linked = {r["measure_id"] for r in db.query("SELECT measure_id FROM measure_links WHERE act_id = ?", [act_id])}
     assert "M14" in linked  # a decision time -> reduce decision times
+
+
+def test_upload_names_lose_control_characters_and_stay_within_file_system_limits(db, db_path, uid):
+    long_name = "Правила " + "я" * 300 + ".md"
+    job_id = enqueue_import(db_path, "evil\x00name\n.md", KZ_107.read_bytes(), user_id=uid)
+    long_id = enqueue_import(db_path, long_name, KZ_1010.read_bytes(), user_id=uid)
+    assert job(db, job_id)["filename"] == "evilname.md"
+    kept = job(db, long_id)["filename"]
+    assert kept.endswith(".md") and len(kept.encode("utf-8")) <= 200
+    run_pending(db)
+    assert job(db, job_id)["status"] == job(db, long_id)["status"] == "done"

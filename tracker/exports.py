@@ -123,10 +123,11 @@ def _csv_safe(value: Any) -> str:
 
     Clause text and reasons are typed by other people; "=HYPERLINK(...)" in a cell would
     become a live formula when the file is opened (CSV injection). A dash followed by a
-    space or a letter (the usual "- пункт") is left alone, so ordinary legal text is untouched.
+    space or a Cyrillic letter (the usual "- пункт") is left alone; "-cmd|..." is not, so ordinary legal text is untouched.
     """
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "@", "\t", "\r") or re.match(r"-[^\s\w]|-\d", text):
+    head = text.lstrip(" \u00a0")  # Excel ignores leading spaces before a formula
+    if text[:1] in ("\t", "\r") or head[:1] in ("=", "+", "@") or re.match(r"-(?:[^\s\w]|\d|[A-Za-z])", head):
         return "'" + text
     return text
 

@@ -36,7 +36,13 @@ _wakeup = threading.Event()  # set by enqueue_import so an idle worker in this p
 
 def _clean_name(filename: str) -> str:
     """The file's own name: browsers may send "C:\\Users\\...\\a.docx" or "../a.docx"."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()  # no NUL or control characters
+    if len(name.encode("utf-8")) > 200:  # file systems take 255 bytes; keep the extension
+        stem, dot, ext = name.rpartition(".")
+        ext = f".{ext}" if dot and len(ext) <= 10 else ""
+        stem = stem if dot and ext else name
+        name = stem.encode("utf-8")[: 200 - len(ext.encode())].decode("utf-8", "ignore") + ext
     return name if name not in ("", ".", "..") else "upload"
 
 
