@@ -50,6 +50,7 @@ def create_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
 def edit_user(user_id: int):
+    from tracker.db import write_transaction
     from tracker.users import ROLES, get_user, list_agencies, set_password, update_user
 
     db = get_db()
@@ -59,14 +60,16 @@ def edit_user(user_id: int):
     if request.method == "POST":
         form = request.form
         try:
-            if form.get("password"):
-                set_password(db, user_id, form["password"])
             role = form.get("role", user["role"])
             if user_id == user_row()["id"] and (role != "admin" or not form.get("active")):
                 raise ValueError(_("You cannot take away your own administrator rights."))
-            update_user(db, user_id, name=form.get("name", user["name"]), role=role,
-                        agency_id=_agency_id(form.get("agency_id")) if role == "agency" else None,
-                        lang=form.get("lang") or None, active=bool(form.get("active")), by=user_row())
+            # all or nothing: a refused role change must not leave a new password behind
+            with write_transaction(db):
+                update_user(db, user_id, name=form.get("name", user["name"]), role=role,
+                            agency_id=_agency_id(form.get("agency_id")) if role == "agency" else None,
+                            lang=form.get("lang") or None, active=bool(form.get("active")), by=user_row())
+                if form.get("password"):
+                    set_password(db, user_id, form["password"])
         except ValueError as exc:
             flash(user_message(exc), "error")
         else:

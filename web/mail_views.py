@@ -213,7 +213,13 @@ def preview(cid: int):
                       else ministry_recipients(db, setup[0]))
     return render_template("mail/preview.html", campaign=_require_campaign(cid), audience=audience,
                            agency_id=agency_id, report=rendered, recipients=recipients,
-                           args=request.args.to_dict())
+                           args=_preview_args())
+
+
+def _preview_args() -> dict[str, str]:
+    """The query arguments a preview passes on to its frame and attachments, and nothing else:
+    url_for would also take `_external`, `_scheme` or `cid` from a crafted link."""
+    return {k: v for k, v in request.args.items() if k in ("audience", "agency_id", "lang", "kind")}
 
 
 @bp.get("/campaigns/<int:cid>/preview.html")
