@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from mail_server import by_recipient, free_port
 
+from tests.web_support import session_user_id
 from tracker.reminders import Schedule, claim, get_entry, list_entries, plan
 from web import create_app
 from web.mail_views import PREVIEW_CSP
@@ -26,7 +27,7 @@ def app_for(world, port: int, now: datetime = NOW):
 def client_as(app, world, role: str):
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(world.users[role]["id"])
+        session["_user_id"] = session_user_id(world.path, world.users[role]["id"])
         session["_fresh"] = True
     return client
 

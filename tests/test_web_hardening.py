@@ -46,3 +46,17 @@ def test_mail_preview_passes_on_only_its_own_arguments(client, world):
     assert frame.startswith(f"/mail/campaigns/{world.campaign}/preview.html?")
     assert "audience=ministry" in frame
     assert not any(bad in frame for bad in ("javascript", "_external", "_anchor", "cid="))
+
+
+def test_a_new_password_ends_the_sessions_signed_before_it(client, world):
+    from tracker.users import set_password
+
+    act_as(client, world, "lawyer")
+    assert client.get("/acts").status_code == 200
+    db = open_db(world.db_path)
+    try:
+        set_password(db, world.users["lawyer"]["id"], "stolen-cookie-no-more")
+    finally:
+        db.close()
+    resp = client.get("/acts")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]

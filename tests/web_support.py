@@ -140,5 +140,16 @@ def act_as(client, world: World, role: str) -> None:
     its time there. The login form itself is tested in test_web_app.py.
     """
     with client.session_transaction() as session:
-        session["_user_id"] = str(world.users[role]["id"])
+        session["_user_id"] = session_user_id(world.db_path, world.users[role]["id"])
         session["_fresh"] = True
+
+
+def session_user_id(db_path: Path, user_id: int) -> str:
+    """What Flask-Login keeps in the session for this user (web.core.User.get_id)."""
+    from tracker.users import credential_stamp
+
+    db = open_db(db_path)
+    try:
+        return f"{user_id}:{credential_stamp(db, user_id)}"
+    finally:
+        db.close()

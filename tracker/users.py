@@ -7,6 +7,7 @@ no function here returns a hash.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -124,6 +125,15 @@ def create_user(db: sqlite_utils.Database, email: str, password: str, role: str,
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     row["active"] = bool(row["active"])
     return row
+
+
+def credential_stamp(db: sqlite_utils.Database, user_id: int) -> str | None:
+    """A short fingerprint of the user's password hash (None for no such user).
+
+    Sessions carry it, so a new password ends every session signed before it.
+    """
+    row = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
+    return hashlib.sha256(row[0].encode()).hexdigest()[:16] if row else None
 
 
 def get_user(db: sqlite_utils.Database, user_id: int) -> dict[str, Any] | None:

@@ -66,7 +66,10 @@ class User(UserMixin):
         self.row = row
 
     def get_id(self) -> str:
-        return str(self.row["id"])
+        # "id:stamp": a password change makes the stamp, and so every older session, invalid
+        from tracker.users import credential_stamp
+
+        return f"{self.row['id']}:{credential_stamp(get_db(), self.row['id'])}"
 
     @property
     def is_active(self) -> bool:
@@ -81,13 +84,16 @@ class User(UserMixin):
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    from tracker.users import get_user
+    from tracker.users import credential_stamp, get_user
 
+    uid, _, stamp = (user_id or "").partition(":")
     try:
-        row = get_user(get_db(), int(user_id))
-    except (TypeError, ValueError):
+        row = get_user(get_db(), int(uid))
+    except (TypeError, ValueError, OverflowError):
         return None
-    return User(row) if row else None
+    if row is None or stamp != credential_stamp(get_db(), row["id"]):
+        return None  # the password changed since this session was signed
+    return User(row)
 
 
 def user_row() -> dict[str, Any]:
