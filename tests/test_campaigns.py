@@ -314,3 +314,15 @@ def test_campaign_lists_and_the_acts_campaigns_respect_the_agency(world):
     assert [c["id"] for c in campaigns_of_act(world.db, world.a1)] == [other, world.cid]
     assert [c["id"] for c in campaigns_of_act(world.db, world.a1, user=world.users["agency_a"])] == [world.cid]
     assert campaigns_of_act(world.db, world.a2, user=world.users["agency_a"]) == []
+
+
+def test_bulk_assignment_refuses_unknown_acts_with_a_short_message_and_huge_batches(world):
+    from tracker.campaigns import MAX_ASSIGN
+
+    lawyer = world.users["lawyer"]
+    with pytest.raises(ValueError) as err:
+        assign_acts(world.db, world.cid, world.agency_a, range(100_000, 100_050), user=lawyer)
+    assert str(err.value) == ("no act with id 100000, 100001, 100002, 100003, 100004, 100005, 100006, "
+                              "100007, 100008, 100009 and 40 more")
+    with pytest.raises(ValueError, match="at most"):
+        assign_acts(world.db, world.cid, world.agency_a, range(MAX_ASSIGN + 1), user=lawyer)

@@ -234,6 +234,9 @@ def _assignment(db: sqlite_utils.Database, cid: int, act_id: int) -> dict[str, A
     return rows[0] if rows else None
 
 
+MAX_ASSIGN = 10_000  # acts in one bulk assignment: one SQL statement, one readable refusal
+
+
 def assign_acts(db: sqlite_utils.Database, cid: int, agency_id: int, act_ids: Iterable[int], *,
                 user: dict[str, Any] | None) -> int:
     """Assign acts to an agency for review; return how many assignments changed.
@@ -247,6 +250,8 @@ def assign_acts(db: sqlite_utils.Database, cid: int, agency_id: int, act_ids: It
     if user is not None:
         require(can_manage(user), "only an administrator or a lawyer may assign acts")
     ids = list(dict.fromkeys(int(a) for a in act_ids))
+    if len(ids) > MAX_ASSIGN:
+        raise ValueError(f"at most {MAX_ASSIGN} acts at once ({len(ids)} given)")
     changed = 0
     with write_transaction(db):
         _require_campaign(db, cid)
@@ -257,7 +262,8 @@ def assign_acts(db: sqlite_utils.Database, cid: int, agency_id: int, act_ids: It
             f"SELECT id FROM acts WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()} if ids else set()
         missing = [a for a in ids if a not in known]
         if missing:
-            raise ValueError(f"no act with id {', '.join(map(str, missing))}")
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise ValueError(f"no act with id {', '.join(map(str, missing[:10]))}{more}")
         for act_id in ids:
             current = _assignment(db, cid, act_id)
             if current is None:
