@@ -252,6 +252,21 @@ def test_lawyer_links_a_measure_the_linker_missed_and_a_rerun_keeps_it(client, w
     assert client.post(url, data={"measure_id": "M99"}).status_code == 400  # not a stored measure
 
 
+
+def test_act_page_shows_a_link_decision_at_once_with_a_working_form(world):
+    """The clause tree is kept between visits; a decision on a link and the CSRF token stay live."""
+    client = make_app(world, WTF_CSRF_ENABLED=True).test_client()
+    act_as(client, world, "lawyer")
+    url = f"/acts/{world.act_a}/units/{world.uid_a}/links/{world.measure}"
+    for decision, word in (("confirmed", "подтверждено"), ("rejected", "отклонено")):
+        page = client.get(f"/acts/{world.act_a}").get_data(as_text=True)
+        form = re.search(rf'action="{re.escape(url)}".*?name="csrf_token" value="([^"]+)"', page, flags=re.S)
+        assert form, "the link's form is on the page"
+        assert client.post(url, data={"decision": decision, "csrf_token": form.group(1)}).status_code == 302
+        item = re.search(rf'<li class="link s-{decision}">(.*?)</li>', client.get(f"/acts/{world.act_a}").get_data(
+            as_text=True), flags=re.S)
+        assert item and word in item.group(1)
+
 # --- campaigns and review ---------------------------------------------------------------------
 
 
@@ -362,6 +377,25 @@ def test_agency_staff_see_their_queue_on_the_dashboard(client, world):
     assert f"/campaigns/{world.campaign}/acts/{world.act_a}" in queue
     assert f"/campaigns/{world.campaign_a_only}/acts/{world.act_a}" in queue
     assert f"/acts/{world.act_b}" not in queue
+
+
+def test_agency_queue_shows_the_nearest_deadlines_first_and_links_to_all(client, world, monkeypatch):
+    from web import dashboard
+
+    monkeypatch.setattr(dashboard, "DASHBOARD_ROWS", 1)
+    act_as(client, world, "agency_a")
+
+    def queue_links(path: str) -> list[str]:
+        html = client.get(path).get_data(as_text=True)
+        queue = re.search(r'class="card queue">(.*?)</section>', html, flags=re.S).group(1)
+        return re.findall(r'href="(/[^"]*)"', queue)
+
+    short = queue_links("/")
+    assert len([u for u in short if "/acts/" in u]) == 1
+    assert "Показать все (2)" in text_of(client.get("/"))
+    every = queue_links(next(u for u in short if "all=1" in u).replace("&amp;", "&"))
+    assert {f"/campaigns/{world.campaign}/acts/{world.act_a}",
+            f"/campaigns/{world.campaign_a_only}/acts/{world.act_a}"} <= set(every)
 
 
 def test_search_finds_other_word_forms_and_treats_yo_as_ye(client, world, db):

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from tracker.db import default_db_path, instance_dir, open_db
 from web import core
-from web.i18n import LANGUAGES, compiled_translations_dir
+from web.i18n import LANGUAGES, compiled_translations_dir, install_request_translations
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -90,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
+    install_request_translations(app)
     core.login_manager.init_app(app)
     app.teardown_appcontext(core.close_db)
 

@@ -2,6 +2,8 @@
 the original file, uploading files, and the import jobs that parse them off the request."""
 from __future__ import annotations
 
+import hashlib
+import os
 from typing import Any
 
 from flask import (
@@ -15,8 +17,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
+from web.cache import Memo
 from web.core import (
     ROLES_MANAGE,
     build_tree,
@@ -65,17 +71,50 @@ def list_():
 @bp.get("/acts/<int:act_id>")
 @logged_in
 def show(act_id: int):
-    from tracker.acts import act_versions, get_units
+    from tracker.acts import act_versions
 
     db = get_db()
     act = require_act(act_id)
-    units = get_units(db, act_id)
-    links = _links_by_unit(act_id)
+    structure, unit_count = _structure(act)
     return render_template(
-        "acts/act.html", act=act, tree=build_tree(units), unit_count=len(units),
-        versions=act_versions(db, act_id), links=links, measures=_measures_by_id(),
-        burden=act.get("burden"), campaigns=_campaigns_of(act_id),
-        can_link=user_row().get("role") in ROLES_MANAGE)
+        "acts/act.html", act=act, structure=structure, unit_count=unit_count,
+        versions=act_versions(db, act_id), burden=act.get("burden"), campaigns=_campaigns_of(act_id))
+
+
+_CSRF_PLACEHOLDER = "\x00csrf\x00"  # cannot occur in escaped clause text
+_structures = Memo(size=int(os.environ.get("NORMA_TREE_CACHE_SIZE", 100)))
+
+
+def _structure(act: dict[str, Any]) -> tuple[Markup, int]:
+    """The act's clause tree as HTML and its number of units, drawn once per key and kept.
+
+    Clauses never change after import, so the tree depends only on the act, the language,
+    whether the user may decide links (forms or not) and the links and measures, which do
+    change: those are in the key as a digest, so a decision shows at once in every process.
+    The forms' CSRF token is signed per request: the kept HTML holds a placeholder for it.
+    """
+    from tracker.acts import get_units
+
+    can_link = user_row().get("role") in ROLES_MANAGE
+    links, measures_ = _links_by_unit(act["id"]), _measures_by_id()
+    # tracker.acts.set_facts may store new facts for an imported act: their size is in the stamp
+    # (one indexed scan of the act's units, far cheaper than drawing them).
+    facts = get_db().execute("SELECT COUNT(*), TOTAL(LENGTH(facts)) FROM units WHERE act_id = ?",
+                             [act["id"]]).fetchone()
+    stamp = hashlib.blake2b(repr((sorted(links.items()), sorted(measures_.items()), tuple(facts),
+                                  act.get("burden"))).encode(), digest_size=16).hexdigest()
+    key = (current_app.config["DATABASE"], act["id"], act.get("file_sha256"), str(get_locale()), can_link, stamp)
+
+    def draw() -> tuple[str, int]:
+        units = get_units(get_db(), act["id"])
+        html = render_template("acts/_structure.html", act=act, tree=build_tree(units), links=links,
+                               measures=measures_, can_link=can_link, csrf_token=lambda: _CSRF_PLACEHOLDER)
+        return html, len(units)
+
+    html, count = _structures.get(key, draw)
+    if can_link:
+        html = html.replace(_CSRF_PLACEHOLDER, generate_csrf())
+    return Markup(html), count
 
 
 def _links_by_unit(act_id: int) -> dict[str, list[dict[str, Any]]]:

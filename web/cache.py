@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -60,3 +61,38 @@ def invalidate(cid: int) -> None:
     with _lock:
         for k in [k for k in _store if k[0] == db and k[2] == cid]:
             del _store[k]
+
+
+class Memo:
+    """A bounded least-recently-used memory for values that never go stale under their key.
+
+    For the act page's clause tree and search results: the key holds everything the value
+    depends on (database, act or query, language, a stamp of what may change), so no
+    invalidation is needed, only a bound on memory. Hand-written for the same reason as
+    above (an OrderedDict and a lock); each server process keeps its own.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+
+    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """The value under `key`, computed (outside the lock) and kept if missing."""
+        if not current_app.config.get("RENDER_CACHE", True):
+            return compute()
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()  # two threads may both compute a missing value: same result, no harm
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

@@ -2,16 +2,21 @@
 and full-text search over clauses, limited to what the user may see."""
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
 
-from web.cache import cached
+from web.cache import Memo, cached
 from web.core import get_db, logged_in, progress_bars, today, user_row
 
 bp = Blueprint("dashboard", __name__)
 
 SEARCH_LIMIT = 50
+_results = Memo(size=500)  # search results as HTML, by database, newest act, query, readable acts, language
+DASHBOARD_ROWS = 20  # rows of "My queue" and "Overdue acts" shown before the link to all of them
 
 
 @bp.get("/")
@@ -63,7 +68,13 @@ def index():
                 if a["status"] != "reviewed":
                     queue.append(dict(a, campaign=c, days_left=days_left(c, now)))
         queue.sort(key=lambda a: (a["campaign"]["deadline"], a["act_id"]))
-    return render_template("dashboard/index.html", campaigns=campaigns, summary=summary, queue=queue)
+    # The nearest deadlines come first, so the first rows are the ones to act on; the page is opened
+    # after every review and drawing a hundred rows each time costs more than the rest of it.
+    show_all = request.args.get("all") == "1"
+    rows = None if show_all else DASHBOARD_ROWS
+    return render_template("dashboard/index.html", campaigns=campaigns, summary=summary, queue=queue[:rows],
+                           queue_total=len(queue), overdue_shown=(summary.get("overdue_acts") or [])[:rows],
+                           all_url=url_for("dashboard.index", all=1, **({"campaign": chosen["id"]} if chosen else {})))
 
 
 @bp.get("/search")
@@ -71,14 +82,25 @@ def index():
 def search():
     """Clauses containing every word of the query in any form (lemmas; ё and е alike)."""
     q = request.args.get("q", "").strip()[:500]
-    results = _search(q) if q else []
-    return render_template("dashboard/search.html", q=q, results=results, limit=SEARCH_LIMIT)
+    return render_template("dashboard/search.html", q=q, results=Markup(_results_html(q)) if q else "")
 
 
-def _search(q: str) -> list[dict[str, Any]]:
-    """The best matches among the acts the user may read (restricted inside the index)."""
+def _results_html(q: str) -> str:
+    """The best matches among the acts the user may read (restricted inside the index), as HTML.
+
+    Kept per query: clauses never change after import and acts are only ever added, each with
+    new rows in the index, so the newest act and index row say whether anything could be found
+    that was not before; the acts the user may read and the language complete the key.
+    """
     from tracker.access import visible_act_ids
     from tracker.acts import search_units
 
     db = get_db()
-    return search_units(db, q, act_ids=visible_act_ids(db, user_row()), limit=SEARCH_LIMIT)
+    visible = visible_act_ids(db, user_row())
+    newest = db.execute("SELECT (SELECT MAX(id) FROM acts),"
+                        " (SELECT rowid FROM units_fts ORDER BY rowid DESC LIMIT 1)").fetchone()
+    who = None if visible is None else hashlib.blake2b(repr(sorted(visible)).encode(), digest_size=16).digest()
+    key = (current_app.config["DATABASE"], tuple(newest), q, who, str(get_locale()))
+    return _results.get(key, lambda: render_template(
+        "dashboard/_results.html", q=q, limit=SEARCH_LIMIT,
+        results=search_units(db, q, act_ids=visible, limit=SEARCH_LIMIT)))

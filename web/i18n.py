@@ -50,3 +50,30 @@ def compiled_translations_dir(app: Flask) -> Path:
         target = Path(app.config["INSTANCE_DIR"]) / "translations"
         compile_catalogs(SOURCE_DIR, target)
         return target
+
+
+def install_request_translations(app: Flask) -> None:
+    """Templates look the catalog up once per request, not once per string.
+
+    Flask-Babel's template gettext finds the request context, the locale and the catalog on
+    every call (~40 µs; a page has dozens of strings). The locale is already fixed for the
+    request (Flask-Babel keeps it on the context), so the catalog is too: it is kept on `g`.
+    """
+    from flask import g, has_app_context
+    from flask_babel import get_translations
+
+    def translations():  # noqa: ANN202 - babel.support.Translations
+        if not has_app_context():
+            return get_translations()
+        t = g.get("_translations")
+        if t is None:
+            t = g._translations = get_translations()
+        return t
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
