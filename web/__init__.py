@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +34,31 @@ def _env_flag(name: str, default: bool = False) -> bool:
 def _secret_key(folder: Path) -> str:
     """The secret key: NORMA_SECRET_KEY, else `<instance>/secret_key`, created on first run.
 
-    Written with mode 0600 through O_EXCL, so two processes starting at once cannot
-    end up with different keys (the loser reads the winner's file).
+    Written with mode 0600 (mkstemp) and linked into place, so two processes starting
+    at once cannot end up with different or empty keys (the loser reads the winner's file).
     """
     env = os.environ.get("NORMA_SECRET_KEY")
     if env:
         return env
     path = folder / "secret_key"
     folder.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    if not path.exists():
+        # written whole to a private temp file, then linked into place: another process
+        # starting at the same moment sees either no key file or the complete key, never ""
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".secret_key-")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)  # fails if another process linked its key first: theirs wins
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path}: the secret key is empty or too short; delete the file to make a new one")
+    return key
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -155,3 +166,8 @@ def _register_errors(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda e, c=code: page(c, e))
+
+    @app.errorhandler(OverflowError)
+    def id_out_of_range(e):  # noqa: ANN001
+        # an id or page number beyond SQLite's 64-bit integers names nothing that exists
+        return page(404, e)

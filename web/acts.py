@@ -78,7 +78,14 @@ def show(act_id: int):
     structure, unit_count = _structure(act)
     return render_template(
         "acts/act.html", act=act, structure=structure, unit_count=unit_count,
-        versions=act_versions(db, act_id), burden=act.get("burden"), campaigns=_campaigns_of(act_id))
+        versions=_visible_versions(act_versions(db, act_id)), burden=act.get("burden"),
+        campaigns=_campaigns_of(act_id))
+
+
+def _visible_versions(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only the versions this user may open: an agency does not learn of versions not assigned to it."""
+    visible = _visible_ids()
+    return versions if visible is None else [v for v in versions if v["id"] in visible]
 
 
 _CSRF_PLACEHOLDER = "\x00csrf\x00"  # cannot occur in escaped clause text
