@@ -2,16 +2,13 @@
 the import jobs each of them polls for are taken by exactly one."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from tests.review_setup import EAEU_161, KZ_107, KZ_1010, KZ_ALMATY
+from tests.web_support import login_page, serving
 from tracker import jobs as jobs_mod
 from tracker.db import open_db
 from tracker.jobs import enqueue_import, job, start_worker
@@ -20,29 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_serve_with_port_0_prints_the_port_its_workers_answer_on(tmp_path):
-    db_path = tmp_path / "norma.db"
-    env = dict(os.environ, NORMA_INSTANCE=str(tmp_path), NORMA_SECRET_KEY="serve-test")
-    proc = subprocess.Popen([sys.executable, "-m", "tracker", "serve", "--port", "0", "--workers", "2",
-                             "--db", str(db_path)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = proc.stdout.readline()
+    with serving("--port", "0", "--workers", "2", "--db", str(tmp_path / "norma.db"), instance=tmp_path) as line:
         match = re.search(r"http://127\.0\.0\.1:(\d+)/ .*2 processes", line)
         assert match, line
-        deadline = time.monotonic() + 30
-        answered = 0
-        while answered < 6:  # several requests: whichever worker takes them, each answers
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{match.group(1)}/login", timeout=10) as resp:
-                    assert resp.status == 200
-                answered += 1
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-    finally:
-        proc.terminate()
-        proc.wait(15)
+        for _ in range(6):  # several requests: whichever worker takes them, each answers
+            assert "csrf_token" in login_page(match.group(1))
 
 
 def test_workers_of_several_processes_never_import_the_same_upload_twice(tmp_path, monkeypatch):

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +19,9 @@ from tests.web_support import (
     SCAN_PDF,
     act_as,
     fresh_world,
+    login_page,
     make_app,
+    serving,
 )
 from tracker.db import open_db
 
@@ -469,27 +466,9 @@ def test_serve_command_runs_the_app_on_the_given_port(world):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, NORMA_INSTANCE=str(world.folder), NORMA_SECRET_KEY="serve-test")
-    proc = subprocess.Popen([sys.executable, "-m", "tracker", "serve", "--port", str(port), "--db",
-                             str(world.db_path)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        line = proc.stdout.readline()
+    with serving("--port", str(port), "--db", str(world.db_path), instance=world.folder) as line:
         assert f"http://127.0.0.1:{port}/" in line
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login") as resp:
-                    assert resp.status == 200
-                    assert "Войти" in resp.read().decode()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        assert "Войти" in login_page(port, wait=20)
 
 
 def test_dashboard_shows_a_finished_act_and_a_new_deadline_at_once(client, world, db):

@@ -6,9 +6,16 @@ parts) and copied for each test, so tests that write cannot disturb one another.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -153,3 +160,34 @@ def session_user_id(db_path: Path, user_id: int) -> str:
         return f"{user_id}:{credential_stamp(db, user_id)}"
     finally:
         db.close()
+
+
+# --- `python -m tracker serve` as a real process ------------------------------------------------
+
+
+@contextlib.contextmanager
+def serving(*args: str, instance: Path) -> Iterator[str]:
+    """Run `python -m tracker serve ARGS` and yield the line it prints first (its address)."""
+    env = dict(os.environ, NORMA_INSTANCE=str(instance), NORMA_SECRET_KEY="serve-test")
+    proc = subprocess.Popen([sys.executable, "-m", "tracker", "serve", *args],
+                            cwd=Path(__file__).resolve().parent.parent, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        yield proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def login_page(port: int | str, *, wait: float = 30) -> str:
+    """GET /login on 127.0.0.1:PORT, retrying while the server starts; the page's text."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as resp:
+                assert resp.status == 200
+                return resp.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
