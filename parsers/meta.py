@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from parsers.labels import find_label
 from parsers.model import Act, Block
 
 # Month names in the genitive as acts print them. A table of twelve words is
@@ -101,11 +102,10 @@ def _iso(y: int, m: int, d: int) -> str | None:
 
 def _head_blocks(blocks: list[Block]) -> list[Block]:
     """The header: blocks before the first numbered paragraph, at most 40."""
-    from parsers.labels import find_label
-
     head = []
     for b in blocks[:60]:
-        if b.cells is None and find_label(b.text) is not None and find_label(b.text).kind != "appendix":
+        lab = find_label(b.text) if b.cells is None else None
+        if lab is not None and lab.kind != "appendix":
             break
         head.append(b)
     return head[:40]

@@ -13,6 +13,7 @@ from lxml import html as lxml_html
 
 from parsers.api import Read
 from parsers.errors import ParseError
+from parsers.labels import starts_with_label
 from parsers.model import Block
 
 _WS = re.compile(r"[\s\u00a0\u200b\ufeff]+")
@@ -69,8 +70,6 @@ def text_blocks(text: str) -> list[Block]:
     paragraph (a wrapped title); otherwise every line is a paragraph. A line that
     starts with a clause number always starts a new paragraph.
     """
-    from parsers.labels import starts_with_label
-
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     nonblank = [ln for ln in lines if clean(ln)]
     blank_separated = len(nonblank) and (len(lines) - len(nonblank)) >= 0.4 * len(nonblank)
@@ -131,8 +130,6 @@ def _md_inline(s: str) -> str:
 
 
 def _md_paragraphs(text: str) -> list[Block]:
-    from parsers.labels import starts_with_label
-
     blocks: list[Block] = []
     buf: list[str] = []
     quote = False
