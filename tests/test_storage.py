@@ -14,6 +14,7 @@ from tracker import acts as acts_mod
 from tracker.acts import (
     act_key,
     act_versions,
+    fts_query,
     get_act,
     get_units,
     list_acts,
@@ -261,6 +262,28 @@ def test_search_within_some_acts_finds_their_matches_however_many_others_rank_hi
     assert {h["act_id"] for h in two} == {mine, theirs[7]} and len(two) == 3
     assert search_units(db, "заявление", act_ids=[mine], act_id=theirs[0]) == []
     assert search_units(db, "отсутствует", act_ids=[mine]) == []
+
+
+def test_search_does_not_require_prepositions_and_conjunctions_but_keeps_particles(db):
+    add(db, _act_with("a.md", ["Отказ заявителю в оказании услуги.", "Оказание услуги без отказа.",
+                               "Повторная подача не допускается.", "Повторная подача допускается."]))
+    # "в" is not required: the clause says "в оказании", the query "по оказанию" still finds it
+    assert [h["uid"] for h in search_units(db, "отказ по оказанию")] in (["u1", "u2"], ["u2", "u1"])
+    assert fts_query("отказ в оказании") == '"отказ" "оказание"'
+    assert [h["uid"] for h in search_units(db, "не допускается")] == ["u3"]  # "не" is the point
+    assert fts_query("и или в") == '"и" "или" "в"'  # nothing else asked: they are the query
+
+
+def test_plain_reads_and_the_librarys_guarded_queries_give_the_same_rows(db):
+    add(db, small_act())
+    plain = list(db.query("SELECT uid, label FROM units ORDER BY seq"))
+    assert plain and plain == [{"uid": r[0], "label": r[1]} for r in
+                               db.execute("SELECT uid, label FROM units ORDER BY seq").fetchall()]
+    # two columns of one name are renamed by sqlite-utils, not silently merged
+    assert list(db.query("SELECT 1 AS x, 2 AS x")) == [{"x": 1, "x_2": 2}]
+    with pytest.raises(ValueError):  # a write is still refused by query(), and has no effect
+        db.query("WITH t AS (SELECT 1) DELETE FROM units")
+    assert db.execute("SELECT COUNT(*) FROM units").fetchone()[0] == len(plain)
 
 
 def test_search_within_no_acts_finds_nothing(db):

@@ -63,6 +63,16 @@ def csrf_from(resp) -> str:
 # --- logging in and the session ---------------------------------------------------------------
 
 
+def test_a_served_process_compiles_every_template_before_its_first_request(app):
+    from web import warm_up
+
+    warm_up(app)  # what `tracker serve` runs in each worker: a broken template fails here, not on a click
+    names = app.jinja_env.list_templates(extensions=["html"])
+    assert "dashboard/index.html" in names and "review/act.html" in names
+    compiled = {t.name for t in app.jinja_env.cache.values()}
+    assert set(names) <= compiled
+
+
 def test_login_accepts_the_right_password_and_refuses_a_wrong_one(client, world):
     bad = client.post("/login", data={"email": world.email("lawyer"), "password": "wrong-password"})
     assert bad.status_code == 401

@@ -291,9 +291,11 @@ def _gunicorn_app(app_config: dict, options: dict):
 
         def load(self):
             # web sits above tracker (DESIGN.md); imported here only, so nothing else in tracker depends on it
-            from web import create_app
+            from web import create_app, warm_up
 
-            return create_app(dict(app_config))
+            app = create_app(dict(app_config))
+            warm_up(app)  # in each worker, before it accepts its first request
+            return app
 
     return NormaServer()
 

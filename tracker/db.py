@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import sqlite_utils
@@ -24,6 +25,31 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 BUSY_TIMEOUT_MS = 10_000  # a writer waits this long for another one before "database is locked"
 
 migrations = Migrations("norma")
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database, with reads that run as one plain statement.
+
+    sqlite-utils 4 runs every `query()` inside SAVEPOINT ... RELEASE, so that a statement that
+    turns out to write can be rolled back. Norma's reads (a page makes ten to twenty) then cost
+    three statements each, and every statement hands Python's lock to another server thread
+    and back. A query that is plainly a read (SELECT or WITH, and no writing keyword anywhere
+    in it) is executed directly; anything else still goes through the library's guard.
+    """
+
+    def query(self, sql: str, params: Sequence | dict | None = None):  # noqa: ANN201 - as the base
+        if not _PLAIN_READ.match(sql) or _WRITE_WORD.search(sql):
+            return super().query(sql, params)
+        cursor = self.conn.execute(sql, params if params is not None else ())
+        keys = [d[0] for d in cursor.description]
+        if len(set(keys)) != len(keys):  # duplicate column names: the library renames them
+            return super().query(sql, params)
+        return (dict(zip(keys, row, strict=True)) for row in cursor)
+
+
+_PLAIN_READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+_WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|PRAGMA|ATTACH|VACUUM)\b",
+                         re.IGNORECASE)
 
 
 def instance_dir() -> Path:
@@ -48,7 +74,7 @@ def open_db(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
     target = str(path) if path is not None else str(default_db_path())
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(target)
+    db = Database(target)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     if target == ":memory:":

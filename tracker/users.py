@@ -32,6 +32,7 @@ _DUMMY_HASH = generate_password_hash("norma-dummy-password")
 
 _USER_COLUMNS = ("u.id, u.email, u.name, u.role, u.agency_id, u.lang, u.active, u.created_at,"
                  " g.name AS agency")
+_USER_KEYS = ("id", "email", "name", "role", "agency_id", "lang", "active", "created_at", "agency")
 
 
 def normalize_email(email: str) -> str:
@@ -133,7 +134,23 @@ def credential_stamp(db: sqlite_utils.Database, user_id: int) -> str | None:
     Sessions carry it, so a new password ends every session signed before it.
     """
     row = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
-    return hashlib.sha256(row[0].encode()).hexdigest()[:16] if row else None
+    return _stamp(row[0]) if row else None
+
+
+def _stamp(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def session_user(db: sqlite_utils.Database, user_id: int, stamp: str) -> dict[str, Any] | None:
+    """The user a session names, if its credential stamp is still the current one, else None.
+
+    One query: the web app asks on every request (get_user and credential_stamp would be two).
+    """
+    row = db.execute(f"SELECT {_USER_COLUMNS}, u.password_hash FROM users u"
+                     " LEFT JOIN agencies g ON g.id = u.agency_id WHERE u.id = ?", [user_id]).fetchone()
+    if row is None or _stamp(row[-1]) != stamp:
+        return None
+    return _decode(dict(zip(_USER_KEYS, row[:-1], strict=True)))
 
 
 def get_user(db: sqlite_utils.Database, user_id: int) -> dict[str, Any] | None:

@@ -130,6 +130,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def warm_up(app: Flask) -> None:
+    """Pay the first-visit costs when a server process starts, not on a user's click.
+
+    Without this the first search in each process loads pymorphy3's dictionaries (~50 ms)
+    and the first visit to each page compiles its template (1-10 ms each), so the first
+    users after a start or a worker restart wait for what no later user waits for. The
+    served processes call it (tracker serve); tests, which build an app per test, do not.
+    """
+    from tracker.db import lemma_text
+
+    lemma_text("заявление")  # loads the morphological dictionaries, as the first search would
+    for name in app.jinja_env.list_templates(extensions=["html"]):
+        app.jinja_env.get_template(name)  # compiled once, kept in Jinja's cache
+
+
 def _locale() -> str:
     """The language chosen with the switch (kept in the session), else the user's own, else Russian."""
     from flask_login import current_user

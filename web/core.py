@@ -84,16 +84,14 @@ class User(UserMixin):
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    from tracker.users import credential_stamp, get_user
+    from tracker.users import session_user
 
     uid, _, stamp = (user_id or "").partition(":")
     try:
-        row = get_user(get_db(), int(uid))
+        row = session_user(get_db(), int(uid), stamp)  # None once the password has changed
     except (TypeError, ValueError, OverflowError):
         return None
-    if row is None or stamp != credential_stamp(get_db(), row["id"]):
-        return None  # the password changed since this session was signed
-    return User(row)
+    return User(row) if row is not None else None
 
 
 def user_row() -> dict[str, Any]:
