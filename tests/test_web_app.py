@@ -83,6 +83,54 @@ def test_login_accepts_the_right_password_and_refuses_a_wrong_one(client, world)
     assert client.get("/acts").status_code == 200
 
 
+def _try(client, email, password, addr="10.0.0.1"):
+    return client.post("/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": addr})
+
+
+def test_repeated_wrong_passwords_block_that_login_for_a_while_even_with_the_right_one(client, world, db):
+    from tracker.logins import PER_CLIENT
+
+    email = world.email("lawyer")
+    for _ in range(PER_CLIENT):
+        assert _try(client, email, "guess-123").status_code == 401
+    blocked = _try(client, email, PASSWORD)
+    assert blocked.status_code == 429
+    assert "Слишком много неудачных попыток. Повторите через 15 мин." in text_of(blocked)
+    assert client.get("/acts").status_code == 302  # not logged in
+    # the same account from another address, and another account from this one, are not blocked
+    assert _try(app_client(world), email, PASSWORD, addr="10.0.0.2").status_code == 302
+    assert _try(app_client(world), world.email("viewer"), PASSWORD).status_code == 302
+    # once the failures are older than the window, the right password works again
+    db.execute("UPDATE login_failures SET at = '2000-01-01T00:00:00+00:00'")
+    db.conn.commit()
+    assert _try(client, email, PASSWORD).status_code == 302
+
+
+def test_a_successful_login_forgets_the_earlier_failures(world, db):
+    from tracker.logins import PER_CLIENT
+
+    email = world.email("viewer")
+    for _ in range(PER_CLIENT - 1):
+        _try(app_client(world), email, "guess-123")
+    assert _try(app_client(world), email, PASSWORD).status_code == 302
+    assert db.execute("SELECT COUNT(*) FROM login_failures WHERE email = ?", [email]).fetchone()[0] == 0
+    assert _try(app_client(world), email, "guess-123").status_code == 401  # counting starts again at one
+
+
+def test_guessing_one_account_from_many_addresses_is_blocked_too(world):
+    from tracker.logins import PER_ACCOUNT, PER_CLIENT
+
+    email = world.email("agency_a")
+    for i in range(PER_ACCOUNT):
+        _try(app_client(world), email, "guess-123", addr=f"10.1.{i // PER_CLIENT}.{i}")
+    assert _try(app_client(world), email, PASSWORD, addr="10.9.9.9").status_code == 429
+
+
+def app_client(world):
+    return make_app(world).test_client()
+
+
 def test_session_cookie_is_httponly_samesite_lax_and_secure_when_configured(world):
     for secure in (False, True):
         client = make_app(world, SESSION_COOKIE_SECURE=secure).test_client()
@@ -441,6 +489,23 @@ def test_exports_open_in_excel_and_word_with_the_verdicts(client, world):
 
 
 # --- language ---------------------------------------------------------------------------------
+
+
+def test_every_string_of_the_interface_has_its_russian_translation():
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    web = ROOT / "web"
+    found = {}
+    for file, line, msg, _comments, _ctx in extract_from_dir(
+            str(web), [("**.py", "python"), ("**/templates/**.html", "jinja2")],
+            options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
+        found.setdefault(msg if isinstance(msg, str) else msg[0], f"{file}:{line}")
+    assert len(found) > 300  # the extraction really read the views and templates
+    with (web / "translations" / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh, locale="ru")
+    missing = {m: where for m, where in found.items() if not (catalog.get(m) and catalog.get(m).string)}
+    assert missing == {}
 
 
 def test_interface_is_russian_by_default_and_english_after_the_switch(client, world):

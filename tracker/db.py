@@ -490,3 +490,19 @@ def m041_clause_counts(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE TRIGGER verdicts_count_delete AFTER DELETE ON verdicts BEGIN {bump('OLD', '-')} END")
     db.execute(f"""CREATE TRIGGER verdicts_count_move AFTER UPDATE OF campaign_id, act_id, uid ON verdicts
                    BEGIN {bump('OLD', '-')} {bump('NEW', '+')} END""")
+
+
+@migrations()
+def m042_login_failures(db: sqlite_utils.Database) -> None:
+    """Failed logins of the last minutes, so that password guessing is slowed (tracker.logins).
+
+    Kept in the database rather than in server memory: every server process sees the same
+    count, and a restart does not hand out fresh attempts.
+    """
+    db.execute("""
+        CREATE TABLE login_failures (
+            email  TEXT NOT NULL,   -- normalised, as tracker.users.normalize_email makes it
+            client TEXT NOT NULL,   -- the address the attempt came from
+            at     TEXT NOT NULL    -- UTC, ISO 8601
+        )""")
+    db.execute("CREATE INDEX login_failures_by_email ON login_failures(email, at)")

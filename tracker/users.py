@@ -160,6 +160,11 @@ def get_user(db: sqlite_utils.Database, user_id: int) -> dict[str, Any] | None:
     return _decode(rows[0]) if rows else None
 
 
+def has_users(db: sqlite_utils.Database) -> bool:
+    """Whether any account exists (none: the first visit creates the administrator)."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM users)").fetchone()[0] == 1
+
+
 def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return [_decode(r) for r in db.query(
         f"SELECT {_USER_COLUMNS} FROM users u LEFT JOIN agencies g ON g.id = u.agency_id ORDER BY u.email")]

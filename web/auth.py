@@ -1,6 +1,7 @@
 """Logging in and out, the first administrator, and the language switch."""
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -39,13 +40,14 @@ def _current_lang() -> str:
 
 
 def _no_users() -> bool:
-    from tracker.users import list_users
+    from tracker.users import has_users
 
-    return not list_users(get_db())
+    return not has_users(get_db())
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    from tracker.logins import clear_failures, record_failure, retry_after
     from tracker.users import authenticate
 
     if _no_users():
@@ -54,16 +56,25 @@ def login():
         return redirect(url_for("dashboard.index"))
     error = None
     email = ""
+    status = 200
     if request.method == "POST":
-        email = request.form.get("email", "").strip()
-        row = authenticate(get_db(), email, request.form.get("password", ""))
-        if row is None or not row.get("active", True):
-            error = _("Wrong e-mail or password.")
+        db, client = get_db(), request.remote_addr or ""
+        email = request.form.get("email", "").strip()[:320]
+        wait = retry_after(db, email, client)
+        if wait:  # the password is not even looked at: guessing gets no answer while blocked
+            error = _("Too many failed attempts. Try again in %(n)d min.", n=math.ceil(wait / 60))
+            status = 429
         else:
-            _fresh_session()
-            login_user(User(row))
-            return redirect(_safe_next(request.args.get("next"), url_for("dashboard.index")))
-    return render_template("auth/login.html", error=error, email=email), (401 if error else 200)
+            row = authenticate(db, email, request.form.get("password", ""))
+            if row is None or not row.get("active", True):
+                record_failure(db, email, client)
+                error, status = _("Wrong e-mail or password."), 401
+            else:
+                clear_failures(db, email)
+                _fresh_session()
+                login_user(User(row))
+                return redirect(_safe_next(request.args.get("next"), url_for("dashboard.index")))
+    return render_template("auth/login.html", error=error, email=email), status
 
 
 @bp.post("/logout")
