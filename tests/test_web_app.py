@@ -235,6 +235,24 @@ def test_several_files_upload_at_once_and_each_gets_its_result(client, world, db
     assert "Об утверждении Правил оказания государственной услуги" in text_of(client.get(f"/acts/{act_id}"))
 
 
+def test_a_parser_crash_shows_a_russian_sentence_and_keeps_the_exception_as_a_detail(
+        client, world, db, monkeypatch):
+    import tracker.importer as importer
+    from tracker.jobs import run_pending
+
+    def crash(*_args, **_kwargs):
+        raise KeyError("w:numId")
+
+    monkeypatch.setattr(importer, "parse_bytes", crash)  # a bug in a parser, on a real file
+    act_as(client, world, "lawyer")
+    client.post("/upload", data={"files": [(KZ_107_DOCX.open("rb"), "crash.docx")]},
+                content_type="multipart/form-data")
+    run_pending(db)
+    page = client.get("/jobs").get_data(as_text=True)
+    assert "Файл не удалось прочитать: в нём встретилось то, что разборщик не умеет обрабатывать." in page
+    assert "Технические подробности" in page and "KeyError: &#39;w:numId&#39;" in page
+
+
 # --- the act page -----------------------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ from web.core import (
     roles_required,
     user_row,
 )
-from web.messages import user_message
+from web.messages import technical_detail, user_message
 
 bp = Blueprint("acts", __name__)
 
@@ -260,7 +260,8 @@ def _present_jobs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     out = []
     for j in rows:
-        j = dict(j, message=user_message(j.get("message") or ""))
+        raw = j.get("message") or ""
+        j = dict(j, message=user_message(raw), detail=technical_detail(raw))
         if j.get("act_id"):
             act = get_act(get_db(), j["act_id"])
             j["act_title"] = act["title"] if act else None

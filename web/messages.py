@@ -68,9 +68,28 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^(?:not a Word document|a ZIP archive that is not a Word document)"),
      lambda m: _("Not a Word document.")),
     (re.compile(r"ZIP bomb"), lambda m: _("The archive expands to an excessive size.")),
+    # unexpected failures (tracker.importer, tracker.jobs): a sentence for the user; the exception
+    # itself is kept apart by `technical_detail` for whoever reports the problem
+    (re.compile(r"^cannot be read \("),
+     lambda m: _("The file could not be read: the parser met something it does not handle.")),
+    (re.compile(r"^extraction failed \("),
+     lambda m: _("The act was read, but extracting its requirements failed; it was not stored.")),
+    (re.compile(r"^cannot be stored \("), lambda m: _("The act could not be stored; nothing was changed.")),
+    (re.compile(r"^cannot be imported \("), lambda m: _("The import failed unexpectedly.")),
+    (re.compile(r"^the uploaded file is missing from the store"),
+     lambda m: _("The uploaded file is missing from the file store: upload it again.")),
     (re.compile(r"^damaged (?:PDF|DOCX|Word document|ZIP container)(.*)"),
      lambda m: _("The file is damaged%(detail)s.", detail=m.group(1).rstrip("."))),
 ]
+
+
+_DETAIL = re.compile(r"^(?:cannot be read|extraction failed|cannot be stored|cannot be imported) \((.+)\)$", re.S)
+
+
+def technical_detail(message: str) -> str | None:
+    """The exception inside an unexpected failure's message ("KeyError: 'x'"), for a bug report."""
+    m = _DETAIL.match(message or "")
+    return m.group(1) if m else None
 
 
 def user_message(exc: BaseException | str) -> str:
