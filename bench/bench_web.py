@@ -53,6 +53,7 @@ SOURCES = [
     "eaeu_eek_2016_161_poryadok_vzaimnogo_predostavleniya.html",
 ]
 PASSWORD = "bench-password-1"
+RUN = time.strftime("%Y%m%d-%H%M%S")  # in every new wording: each run's verdicts are real changes, never repeats
 # What reviewers look for, most of it common in these acts (the costly case: thousands of
 # matches to rank). Each user starts at another place in the list, so at any moment users search
 # different words, and with 25 rounds nearly every search is a first one for its user's
@@ -280,8 +281,8 @@ class UserRun(threading.Thread):
                                               params={"q": self.words[i % len(self.words)]}), 200))
                 uid = uids[i % len(uids)]
                 resp = self.timed("verdict POST", "POST", f"/campaigns/{cid}/acts/{act_id}/units/{uid}/verdict",
-                                  data={"verdict": "amend" if i % 2 else "keep", "reason": f"раунд {i}",
-                                        "new_wording": f"редакция {self.email} {i}", "csrf_token": token})
+                                  data={"verdict": "amend" if i % 2 else "keep", "reason": f"раунд {i} {RUN}",
+                                        "new_wording": f"редакция {self.email} {i} {RUN}", "csrf_token": token})
                 checks.append((resp, 303))
                 self.stored += resp.status_code == 303
                 for r, want in checks:
@@ -290,7 +291,7 @@ class UserRun(threading.Thread):
             except (OSError, http.client.HTTPException) as exc:
                 self.errors.append(str(exc))
         self.expected = [(cid, act_id, uids[i % len(uids)], "amend" if i % 2 else "keep",
-                          f"редакция {self.email} {i}" if i % 2 else "") for i in range(self.rounds)]
+                          f"редакция {self.email} {i} {RUN}" if i % 2 else "") for i in range(self.rounds)]
 
 
 def pct(values: list[float], p: float) -> float:
