@@ -78,6 +78,7 @@ _TAIL_LEMMAS = frozenset(_LEAD["tail_lemmas"])
 _TAIL_PHRASES = [tuple(p) for p in _LEAD["tail_phrases"]]
 _LISTED_NOUNS = frozenset(_LEAD["listed_nouns"])
 _LISTED_MARKERS = frozenset(_LEAD["listed_markers"])
+_NAME_NOUNS = frozenset(_LEAD["name_nouns"])
 
 _APPLICANT = frozenset(_R["applicant"])
 _AUTHORITY = frozenset(_R["authority"])
@@ -570,7 +571,7 @@ def _tail_passes(toks: list[Tok]) -> bool:
         return True
     tail = words[-5:]
     lemmas = [t.lemma for t in tail]
-    if any(x in _TAIL_LEMMAS for x in lemmas):
+    if any(x in _TAIL_LEMMAS for x in lemmas) or any(t.lemma in _NAME_NOUNS for t in words[-4:]):
         return False
     for phrase in _TAIL_PHRASES:
         n = len(phrase)

@@ -36,7 +36,7 @@ _HEADINGS: list[tuple[re.Pattern[str], str, int, str]] = [
 ]
 _ROMAN_SECTION = re.compile(rf"^([{ROMAN}]{{1,6}})\.\s+(?=\S)")
 _APPENDIX = re.compile(
-    rf"^(?:ПРИЛОЖЕНИЕ|Приложение)(?:\s*№)?(?:\s+(\d+(?:[{_DASH}.]\d+)*))?\.?(?=\s|$)")
+    rf"^(?:ПРИЛОЖЕНИЕ|Приложение)(?:(?:\s*(?:№|N(?=\s*\d))\s*|\s+)(\d+(?:[{_DASH}.]\d+)*))?\.?(?=\s|$)")
 _APPENDIX_KK = re.compile(rf"^(?:(\d+(?:[{_DASH}]\d+)?)[{_DASH}])?(?:қосымша|Қосымша|ҚОСЫМША|тиркеме|Тиркеме|ТИРКЕМЕ)\.?(?=\s|$)")
 _DOTTED = re.compile(r"^(\d{1,3}(?:-\d{1,2})?(?:\.\d{1,3}(?:-\d{1,2})?)*)(\.)?(?=\s|$)")
 _PAREN_NUM = re.compile(r"^(\d{1,3}(?:-\d{1,2})?)\)(?=\s|$)")

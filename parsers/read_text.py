@@ -66,15 +66,24 @@ def read(data: bytes, name: str, fmt: str) -> Read:
 def text_blocks(text: str) -> list[Block]:
     """Paragraphs of a plain-text act.
 
-    Where the file separates paragraphs by blank lines, consecutive lines are one
-    paragraph (a wrapped title); otherwise every line is a paragraph. A line that
-    starts with a clause number always starts a new paragraph.
+    Three layouts are told apart. Lines of one paragraph each (long lines): every line is a
+    paragraph. Paragraphs separated by blank lines: consecutive lines are one paragraph (a
+    wrapped title, an OCR'd page). Lines wrapped at a fixed width with each paragraph's first
+    line indented and the rest at the margin (the text exports of legal reference systems,
+    ~67 characters wide): an indented line starts a paragraph, a line at the margin continues
+    it, and so does an indented line that goes on with a heading set on several lines. In the
+    other layouts a line that starts with a clause number, or a centred line, starts a new
+    paragraph.
     """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(8).split("\n")
     nonblank = [ln for ln in lines if clean(ln)]
-    blank_separated = len(nonblank) and (len(lines) - len(nonblank)) >= 0.4 * len(nonblank)
+    blank_ratio = (len(lines) - len(nonblank)) / max(1, len(nonblank))
+    wrapped = _is_wrapped(nonblank)
+    indented = wrapped and _indent_marks_paragraphs(lines, nonblank)
+    blank_separated = bool(nonblank) and (blank_ratio >= 0.4 or (wrapped and not indented and blank_ratio >= 0.1))
     blocks: list[Block] = []
     buf: list[str] = []
+    prev = ""  # the previous line as written ("" after a blank line)
 
     def flush() -> None:
         if buf:
@@ -85,14 +94,57 @@ def text_blocks(text: str) -> list[Block]:
         t = clean(ln)
         if not t:
             flush()
+            prev = ""
             continue
-        if not blank_separated or starts_with_label(t) or _looks_centered(ln):
+        if indented:
+            margin = not ln[:1].isspace()
+            if margin:
+                goes_on = bool(prev) and not _looks_centered(prev)
+            else:
+                goes_on = _continues_heading(prev, t)
+            if not goes_on:
+                flush()
+        elif not blank_separated or starts_with_label(t) or _looks_centered(ln):
             flush()
         buf.append(t)
-        if not blank_separated:
+        if not blank_separated and not indented:
             flush()
+        prev = ln
     flush()
     return blocks
+
+
+def _continues_heading(prev: str, t: str) -> bool:
+    """An indented or centred line that goes on with the one above: a title or heading set on
+    several lines ("II. Процедуры, направленные на выявление" / "нарушений законодательства").
+    It starts in lower case (or both lines are in capitals) and the line above ends no sentence."""
+    above = clean(prev)
+    if not above or above[-1] in ".;:!?" or starts_with_label(t):
+        return False
+    if t[:1].islower():
+        return True
+    letters = [c for c in above + t if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
+def _is_wrapped(nonblank: list[str]) -> bool:
+    """Lines cut at a fixed width: short lines, most of them close to the longest usual one."""
+    lengths = sorted(len(ln.rstrip()) for ln in nonblank)
+    if len(lengths) < 10:
+        return False
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    if width > 100:
+        return False  # a paragraph per line
+    full = sum(1 for n in lengths if n >= width - 12)
+    return full >= 0.4 * len(lengths)
+
+
+def _indent_marks_paragraphs(lines: list[str], nonblank: list[str]) -> bool:
+    """Paragraphs begin with an indented line and go on at the margin (reference-system exports)."""
+    starts = sum(1 for ln in nonblank if ln[:1] == " " and not _looks_centered(ln))
+    follows = sum(1 for a, b in zip(lines, lines[1:], strict=False)
+                  if a.strip() and b.strip() and not b[:1].isspace())
+    return starts >= 0.05 * len(nonblank) and follows >= 0.2 * len(nonblank)
 
 
 def _looks_centered(line: str) -> bool:

@@ -52,6 +52,26 @@ def test_items_that_are_conditions_or_names_are_statements():
     assert f["u4"]["modality"] == "other"
 
 
+def test_fields_listed_after_what_is_shown_or_recorded_are_names_not_duties():
+    """A real state-service rule: "Отображается информация по объекту:" and its fields."""
+    from parsers import parse_file
+
+    act = parse_file(FIXTURES / "kz_minfin_2020_0407_pravila_uslugi_reestr_gosimuschestva_rus.md")
+    facts = annotate_act(act)
+    lead = next(u for u in act.units if u.text.startswith("Отображается информация по объекту"))
+    fields = [u for u in act.units if u.parent == lead.id]
+    assert [u.text for u in fields][:3] == ["идентификационный номер объекта;", "тип объекта приватизации:",
+                                             "продавец;"]
+    # (one field, "блокировка объекта:", lists its values, "подлежит изъятию" among them: left aside)
+    plain = [u for u in fields if not any(k.parent == u.id for k in act.units)]
+    assert len(plain) == 4
+    assert {(facts[u.id]["modality"], facts[u.id]["addressee"]) for u in plain} == {("other", None)}
+    # a duty's items still carry it ("обязан:" then "проводить проверку")
+    act2 = act_of(("u1", None, "paragraph", "5.", "Услугодатель обязан:"),
+                  ("u2", "u1", "item", "1)", "внесение сведений в информационную систему;"))
+    assert annotate_act(act2)["u2"]["modality"] == "obligation"
+
+
 def test_a_lead_in_naming_only_its_subject_takes_the_duty_of_its_items():
     act = act_of(
         ("u1", None, "paragraph", "60.", "В целях профилактики нарушения требований орган по контролю и надзору:"),

@@ -163,3 +163,50 @@ def test_rtf_with_unicode_and_cp1251_escapes_is_read(tmp_path):
     act = parse_file(f)
     assert act.format == "rtf" and act.act_type == "приказ"
     assert [(u.label, u.text) for u in act.units if u.label] == [("1.", "Утвердить Правила."), ("2.", "Контроль.")]
+
+
+def test_reference_system_text_wrapped_at_67_columns_gives_whole_paragraphs_and_headings():
+    """Garant/Consultant text export: each paragraph's first line indented, the rest at the margin."""
+    act = parse_file(FIX / "ru_minvostokrazvitiya_2018_222_prikaz_personalnye_dannye.txt")
+    by_label = {}  # the first appendix's points (every appendix has its own "1.")
+    for u in act.units:
+        if u.kind in ("paragraph", "subparagraph"):
+            by_label.setdefault(u.label, u)
+    first = by_label["1."]
+    assert first.text.startswith("Правила обработки персональных данных в Министерстве Российской Федерации по")
+    assert first.text.endswith("при наступлении иных законных оснований в Министерстве.")
+    assert by_label["4.3."].parent == by_label["4."].id
+    sections = {u.label: u.text for u in act.units if u.kind == "section"}
+    assert sections["II."] == ("Процедуры, направленные на выявление и предотвращение нарушений "
+                               "законодательства Российской Федерации в сфере персональных данных")
+    # the title and the issuer are set on several centred lines
+    assert act.title == ("Об организации работы с персональными данными в Министерстве "
+                         "Российской Федерации по развитию Дальнего Востока")
+    assert act.issuer == "МИНИСТЕРСТВО РОССИЙСКОЙ ФЕДЕРАЦИИ ПО РАЗВИТИЮ ДАЛЬНЕГО ВОСТОКА"
+    assert not any(u.kind == "text" and u.text[:1].islower() and u.parent == first.id for u in act.units)
+
+
+def test_wrapped_text_with_blank_lines_between_paragraphs_joins_each_paragraphs_lines():
+    act = parse_file(FIX / "ru_ivanovskaya_obl_2015_571p_postanovlenie_subsidii.txt")
+    one = next(u for u in act.units if u.label == "1.")
+    assert one.text == ("Предоставить из областного бюджета в 2015 году средства на софинансирование "
+                        "расходных обязательств муниципальных образований Ивановской области на "
+                        "организацию обеспечения водоснабжения и водоотведения потребителей в условиях "
+                        "проведения отопительного периода.")
+    assert act.title.endswith("в условиях проведения отопительного периода")
+
+
+def test_a_text_with_one_paragraph_per_line_keeps_its_lines_apart():
+    path = FIX / "kg_zakon_o_dorozhnom_dvizhenii.txt"
+    act = parse_file(path)
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    assert len(act.units) == len(lines) == 303  # a unit per line: none joined to its neighbour
+    assert sum(1 for u in act.units if u.kind == "article") == 36
+
+
+@pytest.mark.parametrize("stamp, label", [("Приложение N 1", "Приложение 1"), ("Приложение №2", "Приложение 2"),
+                                          ("ПРИЛОЖЕНИЕ N 3 к приказу", "Приложение 3")])
+def test_appendix_numbers_written_with_a_latin_n_or_without_a_space(tmp_path, stamp, label):
+    f = tmp_path / "act.txt"
+    f.write_text(f"ПРИКАЗ\n\n1. Утвердить Правила.\n\n{stamp}\n\n1. Общие положения.\n", encoding="utf-8")
+    assert [u.label for u in parse_file(f).units if u.kind == "appendix"] == [label]
