@@ -60,6 +60,11 @@ _ISSUER_HEADS = {
     "исполняющего": "исполняющий", "Исполняющего": "Исполняющий", "Министерства": "Министерство",
     "Агентства": "Агентство", "Комитета": "Комитет", "Совета": "Совет",
 }
+# a header in capitals naming the body in the genitive, after the act's type or on its own line
+_CAPS_HEADS = {k.upper(): v.upper() for k, v in _ISSUER_HEADS.items()}
+_GENITIVE_CAPS = re.compile(
+    r"^(?:(?:ПРИКАЗ|ПОСТАНОВЛЕНИЕ|РЕШЕНИЕ|РАСПОРЯЖЕНИЕ|УКАЗ)\s+)?("
+    + "|".join(sorted(_CAPS_HEADS, key=len, reverse=True)) + r")\s+(\S.{2,150})$")
 _KK_LETTERS = set("әғқңөұһіӘҒҚҢӨҰҺІ")
 _KY_ONLY = set("ңөүҢӨҮ")
 
@@ -129,6 +134,12 @@ def extract_metadata(act: Act, blocks: list[Block], title_hint: str | None) -> N
         if b.cells is None and _BODY_CAPS.match(b.text) and b.text.isupper():
             act.issuer = b.text
             break
+    if act.issuer is None:  # "ПРИКАЗ / МИНИСТЕРСТВА СПОРТА РОССИЙСКОЙ ФЕДЕРАЦИИ": the body in the genitive
+        for b in head:
+            m = _GENITIVE_CAPS.match(b.text) if b.cells is None and b.text.isupper() else None
+            if m:
+                act.issuer = f"{_CAPS_HEADS[m.group(1)]} {m.group(2)}"
+                break
     # the approval stamp of the first appendix names type, issuer, date and number
     for b in blocks:
         if b.cells is not None or not (b.quote or b.centered or len(b.text) < 300):

@@ -210,3 +210,11 @@ def test_appendix_numbers_written_with_a_latin_n_or_without_a_space(tmp_path, st
     f = tmp_path / "act.txt"
     f.write_text(f"ПРИКАЗ\n\n1. Утвердить Правила.\n\n{stamp}\n\n1. Общие положения.\n", encoding="utf-8")
     assert [u.label for u in parse_file(f).units if u.kind == "appendix"] == [label]
+
+
+@pytest.mark.parametrize("name, issuer", [
+    ("ru_minsport_2013_1112_prikaz_personalnye_dannye.txt", "МИНИСТЕРСТВО СПОРТА РОССИЙСКОЙ ФЕДЕРАЦИИ"),
+    ("by_minenergo_2007_10_postanovlenie_admin_procedury.docx", "МИНИСТЕРСТВО ЭНЕРГЕТИКИ РЕСПУБЛИКИ БЕЛАРУСЬ"),
+])
+def test_issuer_printed_in_the_genitive_under_the_acts_type_is_named_in_the_nominative(name, issuer):
+    assert parse_file(FIX / name).issuer == issuer
