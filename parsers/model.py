@@ -35,6 +35,7 @@ class Block:
     row: int | None = None      # 0-based row index inside that table
     cells: list[str] | None = None  # the row's cell texts, for table rows
     list_level: int | None = None   # Word numbering level (ilvl) if any
+    note: bool = False              # a footnote or endnote of the block before it (DOCX)
 
 
 @dataclass

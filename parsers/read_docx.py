@@ -69,6 +69,8 @@ DEL, MOVE_FROM, PPR, RPR, TCPR = w("del"), w("moveFrom"), w("pPr"), w("rPr"), w(
 PSTYLE, NUMPR, NUM_ID, ILVL, JC = w("pStyle"), w("numPr"), w("numId"), w("ilvl"), w("jc")
 OUTLINE, IND, B, VANISH, RSTYLE = w("outlineLvl"), w("ind"), w("b"), w("vanish"), w("rStyle")
 VMERGE, HMERGE, ALT_CHUNK = w("vMerge"), w("hMerge"), w("altChunk")
+FN_REF, EN_REF, FN_MARK, EN_MARK = w("footnoteReference"), w("endnoteReference"), w("footnoteRef"), w("endnoteRef")
+NOTE_ID, CUSTOM_MARK, COLOR = w("id"), w("customMarkFollows"), w("color")
 MC_FALLBACK = f"{{{MC_NS}}}Fallback"
 CHAR = w("char")
 
@@ -244,12 +246,19 @@ class _Para:
 
 
 class _Reader:
-    def __init__(self, styles: _Styles, numbering: Numbering) -> None:
+    def __init__(self, styles: _Styles, numbering: Numbering,
+                 notes: dict[tuple[str, str], etree._Element] | None = None) -> None:
         self.styles = styles
         self.numbering = numbering
         self.tables = 0
         self.alt_chunk = False
         self.warnings: list[str] = []
+        # footnotes and endnotes: ("footnote" | "endnote", w:id) -> the w:footnote / w:endnote
+        self.notes = notes or {}
+        self.pending: list[tuple[str, str, str]] = []  # referenced by the block being read: kind, id, mark
+        self.counters = {"footnote": 0, "endnote": 0}
+        self.note_mark: str | None = None  # the mark of the note being read (its w:footnoteRef)
+        self.notes_read: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------ containers
     def walk(self, parent: etree._Element, out: list[Block], depth: int = 0) -> None:
@@ -310,6 +319,31 @@ class _Reader:
             ))
         for box in boxes:
             self.walk(box, out, depth + 1)
+        self.flush_notes(out, depth)
+
+    def flush_notes(self, out: list[Block], depth: int) -> None:
+        """The footnotes and endnotes referenced by what was just read, as note blocks after it.
+
+        Word keeps them in their own parts (footnotes.xml, endnotes.xml); a lawyer reads one
+        where its mark is, so each follows the paragraph or table row that cites it. Their
+        numbers are those Word shows: footnotes and endnotes counted in document order, or
+        the custom mark ("*") the author typed.
+        """
+        cited, self.pending = self.pending, []  # taken at once: reading a note flushes too
+        for kind, nid, mark in cited:
+            el = self.notes.get((kind, nid))
+            if el is None or (kind, nid) in self.notes_read:
+                continue
+            self.notes_read.add((kind, nid))
+            blocks: list[Block] = []
+            self.note_mark = mark
+            try:
+                self.walk(el, blocks, depth + 1)
+            finally:
+                self.note_mark = None
+            for b in blocks:
+                b.note, b.label, b.list_level = True, "", None
+            out.extend(blocks)
 
     def paragraph(self, p: etree._Element, boxes: list[etree._Element]) -> _Para:
         """Text, number and style hints of one ``w:p``; text boxes anchored in it
@@ -393,6 +427,18 @@ class _Reader:
                     code = _sym(ch.get(CHAR))
                     if code:
                         chunks.append(code)
+                elif tag == FN_REF or tag == EN_REF:
+                    kind = "footnote" if tag == FN_REF else "endnote"
+                    mark = ""
+                    if (ch.get(CUSTOM_MARK) or "").lower() not in ("1", "true", "on"):  # else the author's mark follows as text
+                        self.counters[kind] += 1
+                        n = self.counters[kind]
+                        if not _white(rpr if rpr is not None else r.find(RPR)):
+                            mark = str(n) if kind == "footnote" else _roman(n)
+                            chunks.append(mark)
+                    self.pending.append((kind, ch.get(NOTE_ID, ""), mark))
+                elif (tag == FN_MARK or tag == EN_MARK) and self.note_mark:
+                    chunks.append(self.note_mark + " ")
             if not chunks:
                 continue
             bold = None
@@ -445,6 +491,7 @@ class _Reader:
             if any(cells):
                 out.append(Block(text=" ".join(c for c in cells if c), table=index, row=ri, cells=cells))
             out.extend(after)
+            self.flush_notes(out, depth)
 
     def _cell_content(self, el: etree._Element, texts: list[str], after: list[Block], depth: int) -> None:
         if depth > MAX_DEPTH:
@@ -485,6 +532,24 @@ class _Reader:
             if size > 40:
                 break
         return bool(_NOTE_BOX.match("".join(head).strip()))
+
+
+def _white(rpr: etree._Element | None) -> bool:
+    """White text: how authors hide Word's footnote number when they type their own mark ("*")."""
+    color = rpr.find(COLOR) if rpr is not None else None
+    return color is not None and (color.get(W_VAL, "").upper() == "FFFFFF"
+                                  or color.get(w("themeColor")) in ("background1", "light1"))
+
+
+def _roman(n: int) -> str:
+    """Word's default endnote numbers: i, ii, iii, iv ..."""
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out += letters
+            n -= value
+    return out
 
 
 def _sym(code: str | None) -> str:
@@ -542,8 +607,10 @@ def _xml(part: object) -> etree._Element | None:
     return parse_xml(blob) if blob else None
 
 
-def _open(data: bytes) -> tuple[etree._Element, etree._Element | None, etree._Element | None]:
-    """The ``w:document``, ``w:styles`` and ``w:numbering`` elements."""
+def _open(data: bytes) -> tuple[etree._Element, etree._Element | None, etree._Element | None,
+                                dict[tuple[str, str], etree._Element]]:
+    """The ``w:document``, ``w:styles`` and ``w:numbering`` elements, and the footnotes and
+    endnotes by (kind, id)."""
     _check_container(data)
     try:
         package = Package.open(io.BytesIO(data))
@@ -558,12 +625,18 @@ def _open(data: bytes) -> tuple[etree._Element, etree._Element | None, etree._El
     if document is None or document.tag != w("document"):
         raise ParseError("not a Word document: the main part is not WordprocessingML")
     parts = []
-    for reltype in (RT.STYLES, RT.NUMBERING):
+    for reltype in (RT.STYLES, RT.NUMBERING, RT.FOOTNOTES, RT.ENDNOTES):
         try:
             parts.append(_xml(main.part_related_by(reltype)))
         except KeyError:
             parts.append(None)
-    return document, parts[0], parts[1]
+    notes: dict[tuple[str, str], etree._Element] = {}
+    for kind, root in (("footnote", parts[2]), ("endnote", parts[3])):
+        if root is not None:
+            for el in root.iterchildren(w(kind)):
+                if el.get(w("type")) in (None, "normal"):  # not the separator lines
+                    notes[(kind, el.get(NOTE_ID, ""))] = el
+    return document, parts[0], parts[1], notes
 
 
 # ------------------------------------------------------------------------- entry
@@ -571,13 +644,13 @@ def _open(data: bytes) -> tuple[etree._Element, etree._Element | None, etree._El
 def read(data: bytes, name: str) -> Read:
     """Read a DOCX file's body into blocks; ParseError for anything unreadable."""
     try:
-        document, styles_el, numbering_el = _open(data)
+        document, styles_el, numbering_el, notes = _open(data)
         styles = _Styles(styles_el)
         numbering = Numbering(numbering_el, styles.numbering_styles)
         body = document.find(w("body"))
         if body is None:
             raise ParseError("damaged Word document: it has no body")
-        reader = _Reader(styles, numbering)
+        reader = _Reader(styles, numbering, notes)
         blocks: list[Block] = []
         reader.walk(body, blocks)
         return Read(blocks=blocks, warnings=reader.warnings)

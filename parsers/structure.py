@@ -63,7 +63,7 @@ def build_act(read: Read, *, file: str, fmt: str) -> Act:
         text = block.text
         if not text:
             continue
-        if _NOTE.match(text):
+        if block.note or _NOTE.match(text):
             add("text", "", text, block, top, role="note")
             continue
         lab = _label_of(block)

@@ -112,6 +112,23 @@ class DocBuilder:
                 self._sect.addprevious(el)
         return self
 
+    def notes(self, kind: str, notes: dict[int, str]) -> DocBuilder:
+        """Add footnotes.xml or endnotes.xml (kind "footnote" or "endnote"): id -> the note's body XML,
+        after Word's two separator notes (ids -1 and 0)."""
+        from docx.opc.constants import CONTENT_TYPE as CT
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+        from docx.opc.packuri import PackURI
+        from docx.opc.part import Part
+
+        seps = "".join(f'<w:{kind} w:type="{t}" w:id="{i}"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+                       for i, t in ((-1, "separator"), (0, "continuationSeparator")))
+        body = "".join(f'<w:{kind} w:id="{i}">{xml}</w:{kind}>' for i, xml in notes.items())
+        blob = f'<w:{kind}s {NSDECL}>{seps}{body}</w:{kind}s>'.encode()
+        ct, rt = (CT.WML_FOOTNOTES, RT.FOOTNOTES) if kind == "footnote" else (CT.WML_ENDNOTES, RT.ENDNOTES)
+        part = Part(PackURI(f"/word/{kind}s.xml"), ct, blob, self.doc.part.package)
+        self.doc.part.relate_to(part, rt)
+        return self
+
     def to_bytes(self) -> bytes:
         out = io.BytesIO()
         self.doc.save(out)

@@ -52,6 +52,37 @@ def test_deleted_and_hidden_text_is_left_out_and_inserted_text_is_read():
     assert [x.text for x in blocks_of(b)] == ["срок пять дней"]
 
 
+def test_footnotes_and_endnotes_follow_the_paragraph_that_cites_them_with_words_numbers():
+    ref = '<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:{k}Reference w:id="{i}"/></w:r>'
+    mark = '<w:r><w:{k}Ref/></w:r>'
+    b = DocBuilder().add(
+        f'<w:p>{run("1. Заявление подается лично")}{ref.format(k="footnote", i=5)}{run(".")}</w:p>',
+        f'<w:p>{run("2. Срок рассмотрения")}{ref.format(k="footnote", i=7)}{run(" – 5 рабочих дней")}'
+        f'{ref.format(k="endnote", i=1)}{run(".")}</w:p>',
+        para("3. Контроль."))
+    b.notes("footnote", {5: f'<w:p>{mark.format(k="footnote")}{run(" Или через представителя.")}</w:p>',
+                         7: f'<w:p>{mark.format(k="footnote")}{run(" Со дня регистрации.")}</w:p>'
+                            f'<w:p>{run("Без выходных.")}</w:p>'})
+    b.notes("endnote", {1: f'<w:p>{mark.format(k="endnote")}{run(" Пункт 2 в редакции 2024 года.")}</w:p>'})
+    got = [(x.text, x.note) for x in blocks_of(b)]
+    assert got == [
+        ("1. Заявление подается лично1.", False), ("1 Или через представителя.", True),
+        ("2. Срок рассмотрения2 – 5 рабочих днейi.", False), ("2 Со дня регистрации.", True),
+        ("Без выходных.", True), ("i Пункт 2 в редакции 2024 года.", True),
+        ("3. Контроль.", False)]
+
+
+def test_a_footnote_with_the_authors_own_mark_keeps_it_and_becomes_a_note_of_its_clause():
+    from parsers import parse_file
+
+    act = parse_file(FIX / PLAN)
+    cited = next(u for u in act.units if "аффилированными лицами*по отношению" in u.text)
+    notes = [u for u in act.units if u.role == "note"]
+    assert notes[0].text == "* Для целей настоящих Мероприятий под аффилированными лицами понимаются:"
+    assert len(notes) == 3 and act.units.index(notes[0]) == act.units.index(cited) + 1
+    assert all(n.kind == "text" and not n.label for n in notes)
+
+
 def test_bold_only_when_every_run_with_text_is_bold():
     b = DocBuilder()
     strong = b.style("Жирный", bold=True)
