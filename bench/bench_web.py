@@ -6,12 +6,17 @@ tests/fixtures and then duplicating their rows with direct inserts (acts, units 
 full-text index), which takes seconds instead of parsing 5,000 files. One campaign assigns
 --assigned acts to 20 agencies; each simulated user is one agency's staff member who
 loops: dashboard, own act page, search, verdict on a new clause of its own act.
-Every verdict must be stored: the count in the database is checked at the end.
+Searches go through 40 phrases, each user starting elsewhere in the list, so nearly every
+search is the first of its kind for its agency and is computed, not served from a cache.
+Every verdict must be stored (and is a real change: the run's stamp is in its wording):
+the verdicts in the database are checked at the end.
 
 By default the users click back to back (no think time): a closed loop that keeps the server
 saturated, so latency there is mostly queueing, about users x CPU per request / cores. The
-CPU line says where the time went (server processes and this client share the machine);
---think adds a pause before each request, as people reading a page do.
+CPU line gives the server's CPU per request over the measured part only (server processes
+and this client share the machine's cores); --think adds a pause before each request, as
+people reading a page do. The machine's speed varies from run to run (up to 1.5x here on a
+shared 2-core VM): compare runs by their CPU per request, and run more than once.
 
     .venv/bin/python bench/bench_web.py                    # build (or reuse) the database and run
     .venv/bin/python bench/bench_web.py --rounds 50 --db /tmp/norma-bench.db --rebuild
