@@ -64,7 +64,8 @@ _ISSUER_HEADS = {
 _CAPS_HEADS = {k.upper(): v.upper() for k, v in _ISSUER_HEADS.items()}
 _GENITIVE_CAPS = re.compile(
     r"^(?:(?:ПРИКАЗ|ПОСТАНОВЛЕНИЕ|РЕШЕНИЕ|РАСПОРЯЖЕНИЕ|УКАЗ)\s+)?("
-    + "|".join(sorted(_CAPS_HEADS, key=len, reverse=True)) + r")\s+(\S.{2,150})$")
+    + "|".join(sorted(_CAPS_HEADS, key=len, reverse=True)) + r")\s+(\S.{2,150}?)"
+    r"(?:\s+(?:ОТ\s+\d|[N№]\s*\d).*)?$")  # the requisites after the name are not part of it
 _KK_LETTERS = set("әғқңөұһіӘҒҚҢӨҰҺІ")
 _KY_ONLY = set("ңөүҢӨҮ")
 

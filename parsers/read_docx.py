@@ -317,17 +317,18 @@ class _Reader:
                        or para.lead_spaces >= QUOTE_SPACES),
                 list_level=para.ilvl if para.label is not None else None,
             ))
+        self.flush_notes(out, depth)  # this paragraph's notes, before the text boxes anchored in it
         for box in boxes:
             self.walk(box, out, depth + 1)
-        self.flush_notes(out, depth)
 
     def flush_notes(self, out: list[Block], depth: int) -> None:
         """The footnotes and endnotes referenced by what was just read, as note blocks after it.
 
         Word keeps them in their own parts (footnotes.xml, endnotes.xml); a lawyer reads one
         where its mark is, so each follows the paragraph or table row that cites it. Their
-        numbers are those Word shows: footnotes and endnotes counted in document order, or
-        the custom mark ("*") the author typed.
+        numbers are Word's default ones, in brackets: footnotes 1, 2, 3 and endnotes i, ii, iii
+        counted in document order (a numbering format set in the document's settings is not
+        read), or the custom mark ("*") the author typed.
         """
         cited, self.pending = self.pending, []  # taken at once: reading a note flushes too
         for kind, nid, mark in cited:
@@ -434,8 +435,9 @@ class _Reader:
                         self.counters[kind] += 1
                         n = self.counters[kind]
                         if not _white(rpr if rpr is not None else r.find(RPR)):
-                            mark = str(n) if kind == "footnote" else _roman(n)
-                            chunks.append(mark)
+                            # in brackets, set apart: "Статья 5" + note 1 must not read "Статья 51"
+                            mark = f"[{n if kind == 'footnote' else _roman(n)}]"
+                            chunks.append(" " + mark)
                     self.pending.append((kind, ch.get(NOTE_ID, ""), mark))
                 elif (tag == FN_MARK or tag == EN_MARK) and self.note_mark:
                     chunks.append(self.note_mark + " ")

@@ -99,7 +99,9 @@ def text_blocks(text: str) -> list[Block]:
         if indented:
             margin = not ln[:1].isspace()
             if margin:
-                goes_on = bool(prev) and not _looks_centered(prev)
+                # a list item at the margin ("а) ...;", "- ...;") after a lead-in or another item
+                item = (starts_with_label(t) or t[:2] in ("- ", "– ", "— ")) and clean(prev)[-1:] in (";", ":", ".")
+                goes_on = bool(prev) and not _looks_centered(prev) and not item
             else:
                 goes_on = _continues_heading(prev, t)
             if not goes_on:
@@ -128,7 +130,9 @@ def _continues_heading(prev: str, t: str) -> bool:
 
 
 def _is_wrapped(nonblank: list[str]) -> bool:
-    """Lines cut at a fixed width: short lines, most of them close to the longest usual one."""
+    """Lines cut at a fixed width: short lines, most of them close to the longest usual one, and
+    many of them cut in the middle of a sentence (no closing punctuation, the next line goes on
+    in lower case). Short lines that each end a sentence or an item are a paragraph per line."""
     lengths = sorted(len(ln.rstrip()) for ln in nonblank)
     if len(lengths) < 10:
         return False
@@ -136,7 +140,9 @@ def _is_wrapped(nonblank: list[str]) -> bool:
     if width > 100:
         return False  # a paragraph per line
     full = sum(1 for n in lengths if n >= width - 12)
-    return full >= 0.4 * len(lengths)
+    cut = sum(1 for a, b in zip(nonblank, nonblank[1:], strict=False)
+              if a.rstrip()[-1:] not in ".;:!?" and b.strip()[:1].islower())
+    return full >= 0.4 * len(lengths) and cut >= 0.25 * len(lengths)
 
 
 def _indent_marks_paragraphs(lines: list[str], nonblank: list[str]) -> bool:

@@ -49,6 +49,10 @@ def build_act(read: Read, *, file: str, fmt: str) -> Act:
 
     for block in read.blocks:
         top = stack[-1][1] if stack else None
+        if block.note:  # a footnote or endnote (its paragraphs and table rows alike)
+            if block.text:
+                add("text", "", block.text, block, top, role="note")
+            continue
         if block.cells is not None:
             filled = [c for c in block.cells if c.strip()]
             if len(filled) != 1:
@@ -63,7 +67,7 @@ def build_act(read: Read, *, file: str, fmt: str) -> Act:
         text = block.text
         if not text:
             continue
-        if block.note or _NOTE.match(text):
+        if _NOTE.match(text):
             add("text", "", text, block, top, role="note")
             continue
         lab = _label_of(block)

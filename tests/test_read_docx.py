@@ -66,10 +66,21 @@ def test_footnotes_and_endnotes_follow_the_paragraph_that_cites_them_with_words_
     b.notes("endnote", {1: f'<w:p>{mark.format(k="endnote")}{run(" Пункт 2 в редакции 2024 года.")}</w:p>'})
     got = [(x.text, x.note) for x in blocks_of(b)]
     assert got == [
-        ("1. Заявление подается лично1.", False), ("1 Или через представителя.", True),
-        ("2. Срок рассмотрения2 – 5 рабочих днейi.", False), ("2 Со дня регистрации.", True),
-        ("Без выходных.", True), ("i Пункт 2 в редакции 2024 года.", True),
+        ("1. Заявление подается лично [1].", False), ("[1] Или через представителя.", True),
+        ("2. Срок рассмотрения [2] – 5 рабочих дней [i].", False), ("[2] Со дня регистрации.", True),
+        ("Без выходных.", True), ("[i] Пункт 2 в редакции 2024 года.", True),
         ("3. Контроль.", False)]
+
+
+def test_a_note_mark_never_changes_the_number_it_follows():
+    b = DocBuilder().add(f'<w:p>{run("Статья 5")}<w:r><w:footnoteReference w:id="1"/></w:r>'
+                         f'{run(". Сроки")}</w:p>', para("Заявление подается в течение 5 дней."))
+    b.notes("footnote", {1: f'<w:p><w:r><w:footnoteRef/></w:r>{run(" В редакции Закона от 01.01.2024.")}</w:p>'})
+    from parsers.structure import build_act
+
+    act = build_act(read(b.to_bytes(), "t.docx"), file="t.docx", fmt="docx")
+    assert [(u.kind, u.label, u.role) for u in act.units] == [
+        ("article", "Статья 5", None), ("text", "", "note"), ("text", "", None)]
 
 
 def test_a_footnote_with_the_authors_own_mark_keeps_it_and_becomes_a_note_of_its_clause():

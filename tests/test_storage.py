@@ -272,6 +272,7 @@ def test_search_does_not_require_prepositions_and_conjunctions_but_keeps_particl
     assert fts_query("отказ в оказании") == '"отказ" "оказание"'
     assert [h["uid"] for h in search_units(db, "не допускается")] == ["u3"]  # "не" is the point
     assert fts_query("и или в") == '"и" "или" "в"'  # nothing else asked: they are the query
+    assert fts_query("без доверенности") == '"без" "доверенность"'  # "без" changes what is asked
 
 
 def test_plain_reads_and_the_librarys_guarded_queries_give_the_same_rows(db):

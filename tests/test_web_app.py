@@ -124,13 +124,38 @@ def test_a_successful_login_forgets_the_earlier_failures(world, db):
     assert _try(app_client(world), email, "guess-123").status_code == 401  # counting starts again at one
 
 
-def test_guessing_one_account_from_many_addresses_is_blocked_too(world):
+def test_guessing_one_account_from_many_addresses_is_blocked_but_not_at_its_usual_address(world):
     from tracker.logins import PER_ACCOUNT, PER_CLIENT
 
     email = world.email("agency_a")
+    assert _try(app_client(world), email, PASSWORD, addr="10.7.7.7").status_code == 302  # the owner's
     for i in range(PER_ACCOUNT):
         _try(app_client(world), email, "guess-123", addr=f"10.1.{i // PER_CLIENT}.{i}")
     assert _try(app_client(world), email, PASSWORD, addr="10.9.9.9").status_code == 429
+    assert _try(app_client(world), email, PASSWORD, addr="10.7.7.7").status_code == 302
+
+
+def test_attempts_are_counted_before_the_password_is_checked(world, db):
+    """Attempts sent at once cannot all pass the limit while their slow hashes run."""
+    from tracker.logins import PER_CLIENT, begin_attempt
+
+    email = world.email("lawyer")
+    waits = [begin_attempt(db, email, "10.0.0.9") for _ in range(PER_CLIENT + 2)]
+    assert waits[:PER_CLIENT] == [0] * PER_CLIENT and all(w > 0 for w in waits[PER_CLIENT:])
+    assert _try(app_client(world), email, PASSWORD, addr="10.0.0.9").status_code == 429
+
+
+def test_behind_a_proxy_the_address_comes_from_x_forwarded_for(world):
+    from tracker.logins import PER_CLIENT
+
+    client = make_app(world, PROXY_HOPS=1).test_client()
+    email = world.email("viewer")
+    for _ in range(PER_CLIENT):
+        client.post("/login", data={"email": email, "password": "guess-123"},
+                    headers={"X-Forwarded-For": "203.0.113.5"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    other = client.post("/login", data={"email": email, "password": PASSWORD},
+                        headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert other.status_code == 302  # the proxy's own address is shared, the guesser's is not
 
 
 def app_client(world):

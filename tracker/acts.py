@@ -189,25 +189,27 @@ def act_versions(db: sqlite_utils.Database, act_id: int) -> list[dict[str, Any]]
     return [_decode(_bools(r)) for r in rows]
 
 
-# Parts of speech a search does not require: prepositions and conjunctions ("в", "и", "о",
-# "при", "или") occur in nearly every clause, so requiring them finds almost the same clauses,
-# while ranking them costs FTS5 a walk over their whole doclist (200,000 rows of 500,000 for
-# "в": the main cost of such a search). PostgreSQL's Russian text search drops them the same way.
-# Particles stay: "не" in "не допускается" is the point of the search.
-_NOT_REQUIRED = frozenset({"PREP", "CONJ"})
+# Words a search does not require: the most frequent prepositions and conjunctions ("в", "и",
+# "о", "при", "или") occur in nearly every clause, so requiring them finds almost the same
+# clauses, while ranking them costs FTS5 a walk over their whole doclist (200,000 rows of
+# 500,000 for "в": the main cost of such a search). PostgreSQL's Russian text search drops
+# them the same way. Only these: "без", "кроме", "свыше", "если", "либо", "до", "не" change
+# what is asked ("без доверенности" is not "по доверенности") and stay required.
+_NOT_REQUIRED = frozenset({"в", "во", "на", "по", "с", "со", "о", "об", "обо", "к", "ко", "для", "при",
+                           "из", "от", "у", "и", "или", "а", "но", "что", "как"})
 
 
 def fts_query(text: str) -> str | None:
     """The FTS5 MATCH expression for a user's words: every lemma must occur (AND).
 
-    Prepositions and conjunctions are left out unless the query has nothing else.
+    The most frequent prepositions and conjunctions are left out unless the query has nothing else.
     Lemmas are quoted as FTS5 strings, so user input can never be read as FTS5
     syntax (NEAR, OR, column filters, a stray quote).
     """
-    parsed = [parse_word(w) for w in words(text)]
-    terms = dict.fromkeys(lem for lem, pos in parsed if pos not in _NOT_REQUIRED)  # unique, in order
+    lemmas = [parse_word(w)[0] for w in words(text)]
+    terms = dict.fromkeys(lem for lem in lemmas if lem not in _NOT_REQUIRED)  # unique, in order
     if not terms:
-        terms = dict.fromkeys(lem for lem, _pos in parsed)
+        terms = dict.fromkeys(lemmas)
     if not terms:
         return None
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)

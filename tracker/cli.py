@@ -291,11 +291,10 @@ def _gunicorn_app(app_config: dict, options: dict):
 
         def load(self):
             # web sits above tracker (DESIGN.md); imported here only, so nothing else in tracker depends on it
-            from web import create_app, warm_up
+            from web import create_app
 
-            app = create_app(dict(app_config))
-            warm_up(app)  # in each worker, before it accepts its first request
-            return app
+            # WARM_UP: each worker pays its first-visit costs before it accepts a request
+            return create_app(dict(app_config, WARM_UP=True))
 
     return NormaServer()
 

@@ -512,3 +512,16 @@ def m042_login_failures(db: sqlite_utils.Database) -> None:
             at     TEXT NOT NULL    -- UTC, ISO 8601
         )""")
     db.execute("CREATE INDEX login_failures_by_email ON login_failures(email, at)")
+
+
+@migrations()
+def m043_login_known_addresses(db: sqlite_utils.Database) -> None:
+    """Addresses each account has logged in from: guessing spread over many addresses must not
+    lock the owner out of their own usual address (tracker.logins)."""
+    db.execute("""
+        CREATE TABLE login_known (
+            email  TEXT NOT NULL,
+            client TEXT NOT NULL,
+            at     TEXT NOT NULL,   -- the last successful login from there, UTC ISO 8601
+            PRIMARY KEY (email, client)
+        )""")

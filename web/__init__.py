@@ -66,7 +66,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides the defaults (tests pass DATABASE, TESTING, ...).
 
     Keys of note: DATABASE (file; default $NORMA_DB or instance/norma.db), INSTANCE_DIR
-    (where the secret key is kept), START_WORKER (the import job thread; off when
+    (where the secret key is kept), WARM_UP (`warm_up` before serving; tracker serve sets it),
+    START_WORKER (the import job thread; off when
     TESTING), MAX_CONTENT_LENGTH (bytes per request), SESSION_COOKIE_SECURE
     (env NORMA_SECURE_COOKIES=1 behind HTTPS).
     """
@@ -100,6 +101,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # the schema exists before the first request (and before the worker thread starts)
     open_db(app.config["DATABASE"]).close()
 
+    hops = int(os.environ.get("NORMA_PROXY_HOPS", app.config.get("PROXY_HOPS", 0)) or 0)
+    if hops > 0:
+        # behind a reverse proxy: the client's address (login limits, logs) and https come from
+        # the X-Forwarded-* headers of that many trusted proxies, never from further ones
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     install_request_translations(app)
@@ -123,6 +131,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
     app.after_request(_security_headers)
 
+    if app.config.get("WARM_UP"):
+        warm_up(app)  # before the job thread starts: nothing of a running import gets frozen
     if app.config["START_WORKER"]:
         from tracker.analysis import analyse
         from tracker.jobs import start_worker

@@ -47,7 +47,7 @@ def _no_users() -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    from tracker.logins import clear_failures, record_failure, retry_after
+    from tracker.logins import begin_attempt, record_success
     from tracker.users import authenticate
 
     if _no_users():
@@ -60,17 +60,16 @@ def login():
     if request.method == "POST":
         db, client = get_db(), request.remote_addr or ""
         email = request.form.get("email", "").strip()[:320]
-        wait = retry_after(db, email, client)
+        wait = begin_attempt(db, email, client)  # counted as failed until the password is right
         if wait:  # the password is not even looked at: guessing gets no answer while blocked
             error = _("Too many failed attempts. Try again in %(n)d min.", n=math.ceil(wait / 60))
             status = 429
         else:
             row = authenticate(db, email, request.form.get("password", ""))
             if row is None or not row.get("active", True):
-                record_failure(db, email, client)
                 error, status = _("Wrong e-mail or password."), 401
             else:
-                clear_failures(db, email)
+                record_success(db, email, client)
                 _fresh_session()
                 login_user(User(row))
                 return redirect(_safe_next(request.args.get("next"), url_for("dashboard.index")))
