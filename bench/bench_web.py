@@ -14,9 +14,10 @@ the verdicts in the database are checked at the end.
 By default the users click back to back (no think time): a closed loop that keeps the server
 saturated, so latency there is mostly queueing, about users x CPU per request / cores. The
 CPU line gives the server's CPU per request over the measured part only (server processes
-and this client share the machine's cores); --think adds a pause before each request, as
-people reading a page do. The machine's speed varies from run to run (up to 1.5x here on a
-shared 2-core VM): compare runs by their CPU per request, and run more than once.
+and this client share the machine's cores); --think T adds a pause before each request, as
+people reading a page do: between 0.5 T and 1.5 T, so that users do not click in step.
+The machine's speed varies from run to run (up to 1.5x here on a shared 2-core VM):
+compare runs by their CPU per request, and run more than once.
 
     .venv/bin/python bench/bench_web.py                    # build (or reuse) the database and run
     .venv/bin/python bench/bench_web.py --rounds 50 --db /tmp/norma-bench.db --rebuild
@@ -30,6 +31,7 @@ import argparse
 import hashlib
 import http.client
 import os
+import random
 import re
 import resource
 import socket
@@ -244,6 +246,7 @@ class UserRun(threading.Thread):
                  search: bool = True, think: float = 0.0):
         super().__init__(daemon=True)
         self.search, self.think = search, think
+        self.rng = random.Random(email)  # think times differ between users, the same in every run
         start = int(re.sub(r"\D", "", email) or 0) * 7  # user k begins 7k words further on
         self.words = [SEARCH_WORDS[(start + j) % len(SEARCH_WORDS)] for j in range(len(SEARCH_WORDS))]
         self.base, self.email, self.rounds, self.timeout, self.barrier = base, email, rounds, timeout, barrier
@@ -252,8 +255,8 @@ class UserRun(threading.Thread):
         self.errors: list[str] = []
 
     def timed(self, kind: str, method: str, url: str, **kw) -> Reply:
-        if self.think:  # a person reads the page before the next click
-            time.sleep(self.think)
+        if self.think:  # a person reads the page before the next click, some faster than others
+            time.sleep(self.rng.uniform(0.5, 1.5) * self.think)
         t0 = time.perf_counter()
         resp = self.s.request(method, url, **kw)
         self.times[kind].append(time.perf_counter() - t0)
@@ -317,7 +320,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=25, help="rounds of 4 requests per user")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--no-search", action="store_true", help="leave search out (to see the other pages alone)")
-    ap.add_argument("--think", type=float, default=0.0,
+    ap.add_argument("--think", type=float, default=0.0,  # each pause uniform in [0.5, 1.5] x this
                     help="seconds each user waits before each request (default 0: back to back, the worst case)")
     ap.add_argument("--serve-args", default="", help="extra arguments for `tracker serve`, e.g. '--workers 3 --threads 4'")
     args = ap.parse_args()
