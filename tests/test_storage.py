@@ -184,6 +184,17 @@ def test_a_later_file_of_the_same_act_is_its_next_version(db):
     assert [r["id"] for r in list_acts(db, latest_only=True)] == [other, third]
 
 
+def test_a_file_that_names_the_issuer_and_one_that_does_not_are_versions_of_one_act(db):
+    meta = {"act_type": "постановление", "number": "785", "date": "2018-10-30"}
+    bare = add(db, small_act("old.pdf", **meta))  # the issuer was not read from this file
+    named = add(db, small_act("new.docx", issuer="Совет Министров Республики Беларусь", **meta), b"v2")
+    again = add(db, small_act("newer.pdf", **meta), b"v3")
+    assert get_act(db, named)["version_of"] == bare and get_act(db, again)["version_of"] == named
+    # two different issuers of a same-numbered act on the same day stay two acts
+    other = add(db, small_act("x.docx", issuer="Министерство энергетики", **meta), b"v4")
+    assert get_act(db, other)["version_of"] is None
+
+
 def test_act_identity_uses_metadata_else_the_file_name():
     meta = {"act_type": "Приказ", "number": "107", "date": "2020-06-19", "issuer": "Министр юстиции РК"}
     assert act_key(small_act("x.md", **meta)) == act_key(small_act("y.pdf", **{**meta, "act_type": "приказ"}))

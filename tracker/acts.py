@@ -63,6 +63,24 @@ def latest_version(db: sqlite_utils.Database, key: str) -> int | None:
     return row[0] if row else None
 
 
+def _stored_key(db: sqlite_utils.Database, key: str) -> str:
+    """The key under which this act is already stored, when one file names its issuer and the
+    other does not (a header the parser reads in one format and not in another, or an act stored
+    before the parser learnt to read it): type, number, date and language then decide alone."""
+    if not key.startswith("act:") or latest_version(db, key) is not None:
+        return key
+    prefix = key.rsplit("|", 1)[0] + "|"  # the key without its issuer
+    stored = [r[0] for r in db.execute("SELECT DISTINCT act_key FROM acts WHERE act_key >= ? AND act_key < ?",
+                                       [prefix, prefix + "\uffff"]).fetchall()]
+    if key != prefix:  # this file names the issuer: only an act stored without one, or with this one
+        if prefix not in stored:
+            return key
+        named = {_norm(r[0]) for r in db.execute(
+            "SELECT DISTINCT issuer FROM acts WHERE act_key = ? AND issuer IS NOT NULL", [prefix])}
+        return prefix if named <= {key[len(prefix):]} else key
+    return stored[0] if len(stored) == 1 else key  # this file names none: a single candidate only
+
+
 def act_for_file(db: sqlite_utils.Database, sha256: str) -> int | None:
     """Id of the act parsed from these exact bytes, or None if they were never imported."""
     row = db.execute("SELECT MAX(id) FROM acts WHERE file_sha256 = ?", [sha256]).fetchone()
@@ -78,8 +96,8 @@ def save_act(db: sqlite_utils.Database, act: Act, sha256: str, *,
     same transaction or before. If an act with the same `act_key` exists, the new
     row becomes its next version. `facts` maps unit ids to extracted facts.
     """
-    key = act_key(act)
     with write_transaction(db):
+        key = _stored_key(db, act_key(act))
         cursor = db.execute(
             "INSERT INTO acts(file_sha256, version_of, act_key, title, act_type, number, date, issuer,"
             " language, format, warnings, burden, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
