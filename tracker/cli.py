@@ -247,10 +247,11 @@ def serve(host: str, port: int, workers: int | None, threads: int, dev: bool, db
     """Run the web interface until Ctrl+C: gunicorn with several worker processes.
 
     One Python process runs Python on one core at a time (the GIL), and a page costs
-    milliseconds of CPU: worker processes let requests use every core. Each
-    worker also runs the import job thread; a job is claimed in one write transaction,
-    so two workers never import the same file. The first visit offers to create the
-    administrator when the database has no user yet.
+    milliseconds of CPU: worker processes let requests use every core. The app is built
+    and warmed up once, then the workers are forked from it, so all of them are ready at
+    the same moment. Each worker also runs the import job thread; a job is claimed in one
+    write transaction, so two workers never import the same file. The first visit offers
+    to create the administrator when the database has no user yet.
     """
     import os
     import socket
@@ -272,31 +273,14 @@ def serve(host: str, port: int, workers: int | None, threads: int, dev: bool, db
     workers = workers or max(2, os.cpu_count() or 1)
     click.echo(f"Norma: http://{host}:{sock.getsockname()[1]}/  (database {path}; {workers} processes"
                f" x {threads} threads; Ctrl+C to stop)")
-    _gunicorn_app(config, {
+    from tracker.server import NormaServer
+
+    NormaServer(config, {
         "bind": [f"fd://{sock.fileno()}"], "workers": workers, "threads": threads,
-        "worker_class": "gthread", "proc_name": "norma", "loglevel": "warning", "accesslog": None,
+        "proc_name": "norma", "loglevel": "warning", "accesslog": None,
         "timeout": 120, "graceful_timeout": 10,
     }).run()
     sock.close()
-
-
-def _gunicorn_app(app_config: dict, options: dict):
-    """gunicorn's embedding API: each worker process builds its own app (and job thread) after the fork."""
-    from gunicorn.app.base import BaseApplication
-
-    class NormaServer(BaseApplication):
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self):
-            # web sits above tracker (DESIGN.md); imported here only, so nothing else in tracker depends on it
-            from web import create_app
-
-            # WARM_UP: each worker pays its first-visit costs before it accepts a request
-            return create_app(dict(app_config, WARM_UP=True))
-
-    return NormaServer()
 
 
 def _serve_dev(host: str, port: int, config: dict) -> None:

@@ -134,11 +134,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("WARM_UP"):
         warm_up(app)  # before the job thread starts: nothing of a running import gets frozen
     if app.config["START_WORKER"]:
-        from tracker.analysis import analyse
-        from tracker.jobs import start_worker
-
-        start_worker(app.config["DATABASE"], extract=analyse)
+        start_jobs(app)
     return app
+
+
+def start_jobs(app: Flask):
+    """Start this process's import job thread for the app's database; returns it (`stop()` ends it).
+
+    A thread does not survive a fork: a server that builds the app once and then forks its
+    workers (tracker serve) calls this in each worker, after the fork.
+    """
+    from tracker.analysis import analyse
+    from tracker.jobs import start_worker
+
+    return start_worker(app.config["DATABASE"], extract=analyse)
 
 
 def warm_up(app: Flask) -> None:
