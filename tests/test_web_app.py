@@ -474,6 +474,18 @@ def test_dashboard_highlights_overdue_agencies_and_acts(world):
     assert f'/campaigns/{world.campaign}/acts/{world.act_a}"' in page.get_data(as_text=True)
 
 
+def test_agency_staff_find_their_overdue_acts_marked_in_their_queue_not_in_a_second_list(world):
+    client = make_app(world, TODAY=date(2025, 4, 10)).test_client()
+    act_as(client, world, "agency_a")
+    html = client.get(f"/?campaign={world.campaign}").get_data(as_text=True)
+    queue = re.search(r'class="card queue">(.*?)</section>', html, flags=re.S).group(1)
+    row = re.search(rf'<tr class="overdue">\s*<td><a href="/campaigns/{world.campaign}/acts/{world.act_a}"', queue)
+    assert row, queue
+    assert "Просроченные акты" not in text_of(client.get(f"/?campaign={world.campaign}"))
+    act_as(client, world, "lawyer")  # who watches every agency still has the list
+    assert "Просроченные акты" in text_of(client.get(f"/?campaign={world.campaign}"))
+
+
 def test_agency_staff_see_their_queue_on_the_dashboard(client, world):
     act_as(client, world, "agency_a")
     html = client.get("/").get_data(as_text=True)

@@ -73,7 +73,8 @@ def index():
     show_all = request.args.get("all") == "1"
     rows = None if show_all else DASHBOARD_ROWS
     return render_template("dashboard/index.html", campaigns=campaigns, summary=summary, queue=queue[:rows],
-                           queue_total=len(queue), overdue_shown=(summary.get("overdue_acts") or [])[:rows],
+                           queue_total=len(queue),
+                           overdue_shown=[] if agency is not None else (summary.get("overdue_acts") or [])[:rows],
                            all_url=url_for("dashboard.index", all=1, **({"campaign": chosen["id"]} if chosen else {})))
 
 
