@@ -452,6 +452,20 @@ def test_an_act_is_finished_only_when_every_clause_has_a_verdict(client, world, 
     assert f"/acts/{world.act_a}" in repeal
 
 
+def test_the_menu_offers_each_role_only_its_pages_in_its_language(client, world):
+    def menu() -> str:
+        return re.search(r"<nav>(.*?)</nav>", client.get("/").get_data(as_text=True), flags=re.S).group(1)
+
+    act_as(client, world, "admin")
+    assert all(f'href="{p}"' in menu() for p in ("/upload", "/jobs", "/admin/users", "/admin/agencies"))
+    act_as(client, world, "lawyer")
+    assert 'href="/upload"' in menu() and 'href="/admin/users"' not in menu()
+    act_as(client, world, "agency_a")
+    assert 'href="/upload"' not in menu() and 'href="/jobs"' not in menu() and "Кампании" in menu()
+    client.get("/lang/en")
+    assert "Campaigns" in menu() and "Кампании" not in menu()
+
+
 # --- dashboard and search ---------------------------------------------------------------------
 
 

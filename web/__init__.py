@@ -125,6 +125,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["ddmmyyyy"] = core.ddmmyyyy
     app.jinja_env.filters["ddmmyyyy_hhmm"] = core.ddmmyyyy_hhmm
     app.jinja_env.globals["highlight"] = core.highlight
+    app.jinja_env.globals["nav_links"] = core.nav_links
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = _locale
 

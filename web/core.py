@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from tracker.dates import fmt_date, fmt_datetime
 from tracker.db import open_db
+from web.cache import Memo
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -186,6 +187,22 @@ def _spans(text: str, needles: Iterable[tuple[str, str]]) -> list[tuple[int, int
                 break
             start = low.find(n, start + 1)
     return sorted(found)
+
+
+_nav = Memo(size=64)
+
+
+def nav_links(role: str) -> Markup:
+    """The menu of the pages a role may open, drawn once per role, language and mount point.
+
+    Every page shows it, and its dozen links and words cost ~0.3 ms to draw each time
+    (url_for, gettext); nothing in it belongs to one user.
+    """
+    from flask import render_template
+    from flask_babel import get_locale
+
+    key = (role, str(get_locale()), request.script_root)
+    return _nav.get(key, lambda: Markup(render_template("_nav.html", role=role)))
 
 
 def highlight(text: str, facts: dict[str, Any] | None) -> Markup:
