@@ -16,8 +16,9 @@ saturated, so latency there is mostly queueing, about users x CPU per request / 
 CPU line gives the server's CPU per request over the measured part only (server processes
 and this client share the machine's cores); --think T adds a pause before each request, as
 people reading a page do: between 0.5 T and 1.5 T, so that users do not click in step.
-The machine's speed varies from run to run (up to 1.5x here on a shared 2-core VM):
-compare runs by their CPU per request, and run more than once.
+The machine's speed varies from run to run (up to 1.5x here on a shared 2-core VM): the
+"machine speed" line times a fixed Python loop before and after; compare runs by it and by
+their CPU per request, and run more than once.
 
     .venv/bin/python bench/bench_web.py                    # build (or reuse) the database and run
     .venv/bin/python bench/bench_web.py --rounds 50 --db /tmp/norma-bench.db --rebuild
@@ -154,6 +155,18 @@ def server_cpu_seconds(pid: int) -> float:
         if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
             total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
     return total
+
+
+def machine_speed() -> float:
+    """Milliseconds of one fixed pure-Python loop, the best of three: on a shared VM the same
+    code runs up to 1.5x slower from one hour to the next, which this line shows beside the figures."""
+    best = float("inf")
+    for _ in range(3):
+        t0, total = time.perf_counter(), 0
+        for i in range(1_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
 
 
 def free_port() -> int:
@@ -329,7 +342,7 @@ def main() -> None:
         args.db.parent.mkdir(parents=True, exist_ok=True)
         build(args.db, args.acts, args.units, args.users, args.assigned)
     open_db(args.db).close()  # a database from older code is migrated here, not while the server starts
-    load_before = os.getloadavg()
+    load_before, speed_before = os.getloadavg(), machine_speed()
     proc, base, banner = start_server(args.db, args.serve_args.split())
     try:
         barrier = threading.Barrier(args.users + 1)  # the users, and this thread that reads the CPU clock
@@ -355,7 +368,9 @@ def main() -> None:
     print(f"\n{args.users} concurrent users x {args.rounds} rounds (think time {args.think} s) against"
           f" `python -m tracker serve {args.serve_args}`, {wall:.1f} s wall\n{banner}\n"
           f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}; after: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)\n"
+          f"machine speed (a fixed Python loop, less is faster): {speed_before:.0f} ms before,"
+          f" {machine_speed():.0f} ms after")
     print(f"{'request':<14}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     kinds = runs[0].times.keys()
     for kind in kinds:
