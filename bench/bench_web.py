@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
+import multiprocessing
 import os
 import random
 import re
@@ -315,6 +316,33 @@ class UserRun(threading.Thread):
                           f"редакция {self.email} {i} {RUN}" if i % 2 else "") for i in range(self.rounds)]
 
 
+@dataclass
+class UserReport:
+    """What a user's thread measured, sent back from its client process."""
+    times: dict[str, list[float]]
+    stored: int
+    errors: list[str]
+    expected: list[tuple]
+
+
+def client_process(base: str, emails: list[str], args: argparse.Namespace, barrier, results) -> None:
+    """Some of the users, as threads of one process: ([UserReport], this process's CPU seconds).
+
+    Users are spread over a few processes because in one process they would share one
+    interpreter lock: a reply that has arrived would wait for other users' threads to finish
+    parsing theirs, and the client's own queueing would be counted as the server's latency.
+    """
+    runs = [UserRun(base, e, args.rounds, args.timeout, barrier, search=not args.no_search, think=args.think)
+            for e in emails]
+    for r in runs:
+        r.start()
+    for r in runs:
+        r.join()
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    results.put(([UserReport(r.times, r.stored, r.errors, getattr(r, "expected", [])) for r in runs],
+                 me.ru_utime + me.ru_stime))
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -335,6 +363,8 @@ def main() -> None:
     ap.add_argument("--no-search", action="store_true", help="leave search out (to see the other pages alone)")
     ap.add_argument("--think", type=float, default=0.0,  # each pause uniform in [0.5, 1.5] x this
                     help="seconds each user waits before each request (default 0: back to back, the worst case)")
+    ap.add_argument("--client-processes", type=int, default=4,
+                    help="processes the users are spread over (each with its own interpreter lock)")
     ap.add_argument("--serve-args", default="", help="extra arguments for `tracker serve`, e.g. '--workers 3 --threads 4'")
     args = ap.parse_args()
 
@@ -345,25 +375,33 @@ def main() -> None:
     load_before, speed_before = os.getloadavg(), machine_speed()
     proc, base, banner = start_server(args.db, args.serve_args.split())
     try:
-        barrier = threading.Barrier(args.users + 1)  # the users, and this thread that reads the CPU clock
-        runs = [UserRun(base, f"agency{i + 1:02d}@bench.test", args.rounds, args.timeout, barrier,
-                        search=not args.no_search, think=args.think) for i in range(args.users)]
-        for r in runs:
-            r.start()
+        # the users, and this thread that reads the CPU clock; shared by the client processes
+        barrier = multiprocessing.Barrier(args.users + 1)
+        results: multiprocessing.Queue = multiprocessing.Queue()
+        emails = [f"agency{i + 1:02d}@bench.test" for i in range(args.users)]
+        n_procs = max(1, min(args.client_processes, args.users))
+        clients = [multiprocessing.Process(target=client_process, daemon=True, args=(
+            base, emails[k::n_procs], args, barrier, results)) for k in range(n_procs)]
+        for c in clients:
+            c.start()
         try:
             barrier.wait()  # every user has logged in and found its act: the measured part starts
         except threading.BrokenBarrierError:
             pass  # a user failed its setup; its error is reported below
         t0, cpu0 = time.perf_counter(), server_cpu_seconds(proc.pid)
-        for r in runs:
-            r.join()
+        reports = [results.get(timeout=args.timeout * args.rounds * 4 + 60) for _ in clients]
         wall, cpu_run = time.perf_counter() - t0, server_cpu_seconds(proc.pid) - cpu0
+        for c in clients:
+            c.join()
     finally:
         proc.terminate()
         proc.wait(10)
-    # CPU seconds: the server's processes (reaped, so counted as children) and this client's threads
-    kids, me = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
-    server_cpu, client_cpu = kids.ru_utime + kids.ru_stime, me.ru_utime + me.ru_stime
+    runs = [r for report, _cpu in reports for r in report]
+    # CPU seconds: every child (the server's processes and the client processes, reaped) less
+    # what the client processes reported, and the client processes' own
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = sum(cpu for _report, cpu in reports)
+    server_cpu = kids.ru_utime + kids.ru_stime - client_cpu
 
     print(f"\n{args.users} concurrent users x {args.rounds} rounds (think time {args.think} s) against"
           f" `python -m tracker serve {args.serve_args}`, {wall:.1f} s wall\n{banner}\n"
@@ -392,7 +430,7 @@ def main() -> None:
     posted = sum(r.stored for r in runs)
     last: dict[tuple, tuple] = {}
     for r in runs:
-        for cid, act_id, uid, verdict, wording in getattr(r, "expected", []):
+        for cid, act_id, uid, verdict, wording in r.expected:
             last[(cid, act_id, uid)] = (verdict, wording)
     wrong = 0
     for (cid, act_id, uid), (verdict, wording) in last.items():
