@@ -92,7 +92,10 @@ def test_kept_alive_connections_are_spread_evenly_over_the_workers(tmp_path):
     """Each new connection goes to the worker holding fewest: ten users on two workers are five and five."""
     with serving("--port", "0", "--workers", "2", "--db", str(tmp_path / "norma.db"), instance=tmp_path) as line:
         port = _port(line)
-        login_page(port)  # the server is up
+        login_page(port)  # the server is up; its connection closed, so that only the users' count
+        end = time.monotonic() + 5
+        while _connections_per_worker(port) and time.monotonic() < end:
+            time.sleep(0.05)
         users = []
         for _ in range(10):  # one after another, each kept open after its first page, as browsers do
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

@@ -18,8 +18,9 @@ idled. Three things keep the processes evenly busy:
 
 Threads do not survive a fork: each worker starts its own import job thread once it runs.
 Hand-written because gunicorn has no load-aware placement of connections; it relies on
-gunicorn's documented server hooks and on ThreadWorker's event loop (gunicorn is pinned in
-requirements.txt, and tests/test_serve.py runs it).
+gunicorn's server hooks, on ThreadWorker's event loop and on two attributes of its Request
+(req_number, must_close): gunicorn is pinned in requirements.txt, and tests/test_serve.py
+checks each of the three behaviours on a running server.
 """
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class BalancedWorker(ThreadWorker):
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
         # ThreadWorker.run only asks again when the count crosses worker_connections; here every turn
         self.set_accept_enabled(self.nr_conns < self.worker_connections)
+        # another worker's count going down wakes nobody here: while not accepting, look every 50 ms
         super().wait_for_and_dispatch_events(min(timeout, 0.05) if not self._accepting else timeout)
 
 
