@@ -466,6 +466,16 @@ def test_the_menu_offers_each_role_only_its_pages_in_its_language(client, world)
     assert "Campaigns" in menu() and "Кампании" not in menu()
 
 
+def test_template_strings_are_translated_and_their_values_escaped(world):
+    app = make_app(world)
+    with app.test_request_context("/"):
+        from flask import render_template_string
+
+        html = render_template_string('{{ _("Search") }} | {{ _("Found: %(n)d", n=3) }} | '
+                                      '{{ _("days left until %(d)s", d="<b>") }}')
+    assert html == "Поиск | Найдено: 3 | дн. осталось до &lt;b&gt;"
+
+
 # --- dashboard and search ---------------------------------------------------------------------
 
 

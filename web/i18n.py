@@ -61,6 +61,8 @@ def install_request_translations(app: Flask) -> None:
     """
     from flask import g, has_app_context
     from flask_babel import get_translations
+    from jinja2 import pass_eval_context
+    from markupsafe import Markup
 
     def translations():  # noqa: ANN202 - babel.support.Translations
         if not has_app_context():
@@ -77,3 +79,18 @@ def install_request_translations(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+    @pass_eval_context
+    def translate(eval_ctx, string: str, **variables):  # noqa: ANN001, ANN202 - Jinja's context, str or Markup
+        """`_()` in templates: what Jinja's newstyle gettext does, in one call instead of three.
+
+        Jinja's `_` goes through its alias, its newstyle wrapper and the installed function,
+        each by Context.call (~13 µs a string, a page has twenty). Same result: the translation,
+        made Markup when the template escapes, and %-formatted (so its variables get escaped).
+        """
+        rv = translations().ugettext(string)
+        if eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables if variables or "%" in rv else rv
+
+    app.jinja_env.globals["_"] = translate
