@@ -72,7 +72,10 @@ def index():
     # after every review and drawing a hundred rows each time costs more than the rest of it.
     show_all = request.args.get("all") == "1"
     rows = None if show_all else DASHBOARD_ROWS
-    return render_template("dashboard/index.html", campaigns=campaigns, summary=summary, queue=queue[:rows],
+    shown = queue[:rows]
+    for a in shown:
+        a["url"] = url_for("review.act", cid=a["campaign"]["id"], act_id=a["act_id"])
+    return render_template("dashboard/index.html", campaigns=campaigns, summary=summary, queue=shown,
                            queue_total=len(queue),
                            overdue_shown=[] if agency is not None else (summary.get("overdue_acts") or [])[:rows],
                            all_url=url_for("dashboard.index", all=1, **({"campaign": chosen["id"]} if chosen else {})))
