@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from tracker.db import default_db_path, instance_dir, open_db
@@ -127,7 +127,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["highlight"] = core.highlight
     app.jinja_env.globals["nav_links"] = core.nav_links
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
-    app.jinja_env.globals["current_locale"] = _locale
+    app.jinja_env.globals["current_locale"] = _current_locale
 
     _register_errors(app)
     app.after_request(_security_headers)
@@ -169,6 +169,16 @@ def warm_up(app: Flask) -> None:
     # (30-45 ms pauses of the whole process, measured under bench/bench_web.py, instead of ~5 ms).
     gc.collect()
     gc.freeze()
+
+
+def _current_locale() -> str:
+    """The request's language for templates, as Flask-Babel fixed it for this request.
+
+    _locale (the selector) reads the session and the user each time (~30 µs); templates ask
+    for the language several times a page, and per measure on an act page.
+    """
+    locale = get_locale()
+    return str(locale) if locale is not None else _locale()
 
 
 def _locale() -> str:
