@@ -105,6 +105,10 @@ def _results_html(q: str) -> str:
                         " (SELECT rowid FROM units_fts ORDER BY rowid DESC LIMIT 1)").fetchone()
     who = None if visible is None else hashlib.blake2b(repr(sorted(visible)).encode(), digest_size=16).digest()
     key = (current_app.config["DATABASE"], tuple(newest), q, who, str(get_locale()))
-    return _results.get(key, lambda: render_template(
-        "dashboard/_results.html", q=q, limit=SEARCH_LIMIT,
-        results=search_units(db, q, act_ids=visible, limit=SEARCH_LIMIT)))
+    def draw() -> str:
+        results = search_units(db, q, act_ids=visible, limit=SEARCH_LIMIT)
+        act_urls = {a: url_for("acts.show", act_id=a) for a in {r["act_id"] for r in results}}  # once per act
+        return render_template("dashboard/_results.html", q=q, limit=SEARCH_LIMIT, results=results,
+                               act_urls=act_urls)
+
+    return _results.get(key, draw)
