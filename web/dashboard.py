@@ -76,8 +76,7 @@ def index():
     for a in shown:
         a["url"] = url_for("review.act", cid=a["campaign"]["id"], act_id=a["act_id"])
     return render_template("dashboard/index.html", campaigns=campaigns, summary=summary, queue=shown,
-                           queue_total=len(queue),
-                           overdue_shown=[] if agency is not None else (summary.get("overdue_acts") or [])[:rows],
+                           queue_total=len(queue), overdue_shown=(summary.get("overdue_acts") or [])[:rows],
                            all_url=url_for("dashboard.index", all=1, **({"campaign": chosen["id"]} if chosen else {})))
 
 
