@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tracker.db import open_db, write_transaction  # noqa: E402
+from tracker.search_index import refresh_stale  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 SOURCES = [
@@ -371,7 +372,10 @@ def main() -> None:
     if args.rebuild or not args.db.exists():
         args.db.parent.mkdir(parents=True, exist_ok=True)
         build(args.db, args.acts, args.units, args.users, args.assigned)
-    open_db(args.db).close()  # a database from older code is migrated here, not while the server starts
+    db = open_db(args.db)  # a database from older code is migrated here, not while the server starts
+    # each agency's own search index, as the server's job threads would build it after the assignments
+    print(f"agency search indexes rebuilt before the run: {len(refresh_stale(db))}")
+    db.close()
     load_before, speed_before = os.getloadavg(), machine_speed()
     proc, base, banner = start_server(args.db, args.serve_args.split())
     try:

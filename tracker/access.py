@@ -59,9 +59,14 @@ def visible_act_ids(db: sqlite_utils.Database, user: User) -> set[int] | None:
     if role in READ_ALL:
         return None
     if role == "agency":
-        return {r[0] for r in db.execute("SELECT DISTINCT act_id FROM assignments WHERE agency_id = ?",
-                                         [user.get("agency_id")]).fetchall()}
+        return agency_act_ids(db, user.get("agency_id"))
     return set()
+
+
+def agency_act_ids(db: sqlite_utils.Database, agency_id: int | None) -> set[int]:
+    """The acts assigned to the agency in any campaign: what its staff may read."""
+    return {r[0] for r in db.execute("SELECT DISTINCT act_id FROM assignments WHERE agency_id = ?",
+                                     [agency_id]).fetchall()}
 
 
 def visible_campaign_ids(db: sqlite_utils.Database, user: User) -> set[int] | None:

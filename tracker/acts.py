@@ -243,13 +243,18 @@ ACTS_IN_MATCH_MAX = 300
 
 
 def search_units(db: sqlite_utils.Database, text: str, *, act_id: int | None = None,
-                 act_ids: Iterable[int] | None = None, limit: int = 50) -> list[dict[str, Any]]:
+                 act_ids: Iterable[int] | None = None, limit: int = 50,
+                 within: str | None = None) -> list[dict[str, Any]]:
     """Units whose text contains every word of `text` in any grammatical form, best first.
 
     `act_id` or `act_ids` (both: their intersection) restrict the search to those acts inside
     the index, so the best `limit` matches among them are found however many other acts
     match better; an empty `act_ids` finds nothing. Ranked by FTS5's bm25 on the lemmas;
     equal scores in act and document order. Only the `limit` best rows are joined to units.
+
+    `within` names an agency's own index (tracker.search_index) that holds exactly the acts
+    of `act_ids`: searched instead of units_fts, with no act filter; the caller has checked,
+    in the same read transaction, that it is current.
     """
     match = fts_query(text)
     if match is None:
@@ -259,6 +264,11 @@ def search_units(db: sqlite_utils.Database, text: str, *, act_id: int | None = N
         ids = {int(act_id)} if ids is None else ids & {int(act_id)}
     if ids is not None and not ids:
         return []
+    if within is not None:
+        if not _INDEX_NAME.fullmatch(within) or act_id is not None:
+            raise ValueError(f"not an agency index, or restricted to one act: {within!r}")
+        return _search(db, f"SELECT rowid AS fts_rowid, bm25({within}) AS score FROM {within}"
+                           f" WHERE {within} MATCH ? ORDER BY score, rowid LIMIT ?", [match, limit])
     # The `act` column holds only tokens "a<digits>" (_act_token): a query without such a word can
     # leave out the `lemmas :` filter and find the same rows, ranked the same, ~10% faster (FTS5
     # then need not look at which column each occurrence is in).
@@ -271,10 +281,18 @@ def search_units(db: sqlite_utils.Database, text: str, *, act_id: int | None = N
         params.append(json.dumps(sorted(ids)))
     # The inner query ranks rowids only: reading act_id/uid of every match (all of them are
     # ranked before LIMIT) would cost a row lookup each. Weight 0 for all but `lemmas`.
-    sql = (f"WITH hits AS MATERIALIZED (SELECT rowid AS fts_rowid, bm25(units_fts, 0, 0, 1, 0) AS score"
-           f"  FROM units_fts WHERE {where} ORDER BY score, rowid LIMIT ?)"
+    return _search(db, "SELECT rowid AS fts_rowid, bm25(units_fts, 0, 0, 1, 0) AS score"
+                       f" FROM units_fts WHERE {where} ORDER BY score, rowid LIMIT ?", [expr, *params, limit])
+
+
+_INDEX_NAME = re.compile(r"units_fts_agency\d+")  # tracker.search_index.table_name
+
+
+def _search(db: sqlite_utils.Database, hits: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The units of the best hits (`hits` yields units_fts rowids and scores, best first)."""
+    sql = (f"WITH hits AS MATERIALIZED ({hits})"
            " SELECT u.act_id, u.uid, u.kind, u.label, u.text, u.page, a.title AS act_title, h.score"
            " FROM hits h JOIN units_fts f ON f.rowid = h.fts_rowid"
            " JOIN units u ON u.act_id = f.act_id AND u.uid = f.uid JOIN acts a ON a.id = u.act_id"
            " ORDER BY h.score, u.act_id, u.seq")
-    return list(db.query(sql, [expr, *params, limit]))
+    return list(db.query(sql, params))

@@ -229,6 +229,22 @@ def acts_(db_path: Path | None, as_json: bool) -> None:
         click.echo(f"{'':>12}{(r['title'] or '(no title)')[:100]}")
 
 
+@main.command("search-index")
+@_db_option
+def search_index(db_path: Path | None) -> None:
+    """Bring every agency's own search index up to date with its assigned acts now.
+
+    The server's job threads do the same in the background within seconds of a change of
+    assignments; until then an agency's searches use the index of all acts (same clauses, slower).
+    """
+    from tracker.search_index import refresh_stale
+
+    db = _open_db(db_path)
+    changed = refresh_stale(db)
+    total = db.execute("SELECT COUNT(*) FROM agency_search_indexes").fetchone()[0]
+    click.echo(f"agency search indexes: {len(changed)} rebuilt or dropped, {total} in all")
+
+
 # --- the web interface ------------------------------------------------------------------------
 
 

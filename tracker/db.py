@@ -525,3 +525,20 @@ def m043_login_known_addresses(db: sqlite_utils.Database) -> None:
             at     TEXT NOT NULL,   -- the last successful login from there, UTC ISO 8601
             PRIMARY KEY (email, client)
         )""")
+
+
+@migrations()
+def m044_agency_search_indexes(db: sqlite_utils.Database) -> None:
+    """Which agencies have their own full-text index, and for which acts (tracker.search_index).
+
+    The indexes themselves (units_fts_agency<N>) are made by tracker.search_index, not here.
+    A later migration that rebuilds units_fts with other rowids must empty this table: the
+    agency indexes hold units_fts rowids and are then rebuilt.
+    """
+    db.execute("""
+        CREATE TABLE agency_search_indexes (
+            agency_id INTEGER PRIMARY KEY,
+            stamp     TEXT NOT NULL,      -- tracker.search_index.stamp of the acts it holds
+            units     INTEGER NOT NULL,   -- rows (clauses) in the index
+            built_at  TEXT NOT NULL       -- UTC, ISO 8601
+        )""")

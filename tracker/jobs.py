@@ -23,6 +23,7 @@ from parsers.api import MAX_BYTES
 from tracker.dates import now_utc
 from tracker.db import open_db, write_transaction
 from tracker.files import read_blob, store_blob
+from tracker.search_index import refresh_stale
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,9 @@ def fail_stale(db: sqlite_utils.Database, *, older_than: timedelta = STALE_AFTER
 
 class Worker(threading.Thread):
     """The job thread: opens its own connection (sqlite3 connections belong to one thread),
-    runs queued jobs in order, sleeps until woken or `poll_seconds` pass."""
+    runs queued jobs in order; with none waiting, rebuilds the agency search indexes that
+    assignments made stale (tracker.search_index), one at a time; sleeps until woken or
+    `poll_seconds` pass."""
 
     def __init__(self, db_path: str | os.PathLike, *, poll_seconds: float = 2.0, extract=None):
         super().__init__(name="norma-jobs", daemon=True)
@@ -189,6 +192,8 @@ class Worker(threading.Thread):
             while not self._stop_event.is_set():
                 try:
                     busy = run_one(db, extract=self.extract) is not None
+                    if not busy:  # nothing to import: bring one agency's search index up to date
+                        busy = bool(refresh_stale(db, limit=1))
                 except Exception:  # noqa: BLE001 - e.g. "database is locked": wait and retry
                     log.exception("job worker")
                     busy = False

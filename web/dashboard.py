@@ -97,15 +97,20 @@ def _results_html(q: str) -> str:
     """
     from tracker.access import visible_act_ids
     from tracker.acts import search_units
+    from tracker.search_index import search as search_agency_acts
 
     db = get_db()
-    visible = visible_act_ids(db, user_row())
+    user = user_row()
+    visible = visible_act_ids(db, user)
     newest = db.execute("SELECT (SELECT MAX(id) FROM acts),"
                         " (SELECT rowid FROM units_fts ORDER BY rowid DESC LIMIT 1)").fetchone()
     who = None if visible is None else hashlib.blake2b(repr(sorted(visible)).encode(), digest_size=16).digest()
     key = (current_app.config["DATABASE"], tuple(newest), q, who, str(get_locale()))
     def draw() -> str:
-        results = search_units(db, q, act_ids=visible, limit=SEARCH_LIMIT)
+        if user.get("role") == "agency":  # in the agency's own index when it is up to date
+            results = search_agency_acts(db, q, agency_id=user["agency_id"], act_ids=visible, limit=SEARCH_LIMIT)
+        else:
+            results = search_units(db, q, act_ids=visible, limit=SEARCH_LIMIT)
         act_urls = {a: url_for("acts.show", act_id=a) for a in {r["act_id"] for r in results}}  # once per act
         return render_template("dashboard/_results.html", q=q, limit=SEARCH_LIMIT, results=results,
                                act_urls=act_urls)
