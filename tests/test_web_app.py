@@ -6,11 +6,13 @@ import csv
 import io
 import re
 import socket
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 from docx import Document
+from flask import g, session
 from openpyxl import load_workbook
 
 from tests.web_support import (
@@ -231,6 +233,32 @@ def test_a_post_without_the_csrf_token_is_refused_with_400(world):
     assert client.post(url, data={"verdict": "keep", "csrf_token": token}).status_code == 303
     assert get_verdicts(db, world.campaign, world.act_a)[world.uid_a]["verdict"] == "keep"
     db.close()
+
+
+def test_a_sessions_csrf_token_is_signed_once_and_no_other_session_can_use_it(world):
+    app = make_app(world, WTF_CSRF_ENABLED=True)
+    mine, other = app.test_client(), app.test_client()
+    for client in (mine, other):
+        act_as(client, world, "agency_a")
+    tokens = {csrf_from(mine.get("/"))}
+    time.sleep(1.1)  # itsdangerous' timestamps count seconds: a token signed now would differ
+    tokens |= {csrf_from(mine.get(path)) for path in ("/search?q=заявление", f"/acts/{world.act_a}",
+                                                      f"/campaigns/{world.campaign}/acts/{world.act_a}")}
+    assert len(tokens) == 1  # the act page's forms and every other page carry the same token
+    theirs = csrf_from(other.get("/"))
+    assert theirs not in tokens
+    url = f"/campaigns/{world.campaign}/acts/{world.act_a}/units/{world.uid_a}/verdict"
+    assert mine.post(url, data={"verdict": "keep", "csrf_token": theirs}).status_code == 400
+    assert mine.post(url, data={"verdict": "keep", "csrf_token": tokens.pop()}).status_code == 303
+    with app.test_request_context():  # with a time limit, tokens are signed anew as Flask-WTF does
+        from web.sessions import csrf_token
+
+        app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+        session["csrf_token"] = "s" * 40
+        first = csrf_token()
+        g.pop("csrf_token")
+        time.sleep(1.1)  # itsdangerous' timestamps count seconds
+        assert csrf_token() != first
 
 
 # --- uploading --------------------------------------------------------------------------------

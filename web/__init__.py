@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from tracker.db import default_db_path, instance_dir, open_db
 from web import core
 from web.i18n import LANGUAGES, compiled_translations_dir, install_request_translations
+from web.sessions import SessionInterface, csrf_token
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -108,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.session_interface = SessionInterface()
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     install_request_translations(app)
@@ -128,6 +130,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["nav_links"] = core.nav_links
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = _current_locale
+    # in place of Flask-WTF's generate_csrf (web/sessions.py), which it also puts in every context
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})
 
     _register_errors(app)
     app.after_request(_security_headers)

@@ -19,7 +19,6 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from web.cache import Memo
@@ -35,6 +34,7 @@ from web.core import (
     user_row,
 )
 from web.messages import technical_detail, user_message
+from web.sessions import csrf_token
 
 bp = Blueprint("acts", __name__)
 
@@ -120,7 +120,7 @@ def _structure(act: dict[str, Any]) -> tuple[Markup, int]:
 
     html, count = _structures.get(key, draw)
     if can_link:
-        html = html.replace(_CSRF_PLACEHOLDER, generate_csrf())
+        html = html.replace(_CSRF_PLACEHOLDER, csrf_token())
     return Markup(html), count
 
 

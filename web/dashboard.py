@@ -48,11 +48,16 @@ def index():
     if chosen is not None:
         cid = chosen["id"]
         stamp = progress_stamp(db, cid)  # finished acts, assignments, deadline: never stale, any process
-        prog = cached("progress", cid, (now, stamp), lambda: progress(db, cid, now))
-        late = cached("overdue", cid, (now, stamp), lambda: overdue_acts(db, cid, now))
-        if agency is not None:
-            prog = [p for p in prog if p["agency_id"] == agency]
-            late = [a for a in late if a["agency_id"] == agency]
+
+        def everyone() -> tuple[list, list]:
+            return (cached("progress", cid, (now, stamp), lambda: progress(db, cid, now)),
+                    cached("overdue", cid, (now, stamp), lambda: overdue_acts(db, cid, now)))
+
+        if agency is None:
+            prog, late = everyone()
+        else:  # its own rows, kept alike: a campaign may have thousands of overdue acts to filter
+            prog, late = cached("agency", cid, (now, stamp, agency), lambda: tuple(
+                [r for r in rows if r["agency_id"] == agency] for rows in everyone()))
         summary = {
             "campaign": chosen, "days_left": days_left(chosen, now),
             "working_days_left": working_days_left(chosen, now), "progress": prog,
