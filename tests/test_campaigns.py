@@ -21,6 +21,7 @@ from tracker.campaigns import (
     list_campaigns,
     overdue_acts,
     progress,
+    progress_stamp,
     unassign_act,
     update_campaign,
     working_days_left,
@@ -326,3 +327,31 @@ def test_bulk_assignment_refuses_unknown_acts_with_a_short_message_and_huge_batc
                               "100007, 100008, 100009 and 40 more")
     with pytest.raises(ValueError, match="at most"):
         assign_acts(world.db, world.cid, world.agency_a, range(MAX_ASSIGN + 1), user=lawyer)
+
+
+def test_the_progress_stamp_moves_with_assignments_finished_acts_and_the_deadline_not_with_verdicts(world):
+    w = world
+    other = create_campaign(w.db, "Другая кампания", date(2025, 3, 3))
+    stamps = [progress_stamp(w.db, w.cid)]
+
+    def moved() -> bool:
+        stamps.append(progress_stamp(w.db, w.cid))
+        return stamps[-1] != stamps[-2]
+
+    set_verdict(w.db, w.cid, w.a1, w.clauses(w.a1)[0], "keep", user=w.users["lawyer"])
+    assert not moved()  # verdicts (and the act now "in progress") leave the cached figures alone
+    eaeu = import_act(w.db, EAEU_161)
+    assign_acts(w.db, other, w.agency_a, [eaeu], user=None)
+    assert not moved()  # another campaign's change
+    assign_acts(w.db, w.cid, w.agency_a, [eaeu], user=None)
+    assert moved()
+    assign_acts(w.db, w.cid, w.agency_b, [eaeu], user=None)  # given to another agency
+    assert moved()
+    review_all(w, w.a1)
+    assert not moved()
+    finish_act(w.db, w.cid, w.a1, user=w.users["lawyer"])
+    assert moved()
+    unassign_act(w.db, w.cid, eaeu, user=None)
+    assert moved()
+    update_campaign(w.db, w.cid, deadline="30.04.2025", user=w.users["lawyer"])
+    assert moved()

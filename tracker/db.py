@@ -11,6 +11,7 @@ open a fresh database at the same moment cannot both create the schema.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -39,7 +40,7 @@ class Database(sqlite_utils.Database):
     """
 
     def query(self, sql: str, params: Sequence | dict | None = None):  # noqa: ANN201 - as the base
-        if not _PLAIN_READ.match(sql) or _WRITE_WORD.search(sql):
+        if not _plain_read(sql):
             return super().query(sql, params)
         cursor = self.conn.execute(sql, params if params is not None else ())
         keys = [d[0] for d in cursor.description]
@@ -51,6 +52,13 @@ class Database(sqlite_utils.Database):
 _PLAIN_READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
 _WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|PRAGMA|ATTACH|VACUUM)\b",
                          re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_read(sql: str) -> bool:
+    """Whether `sql` is plainly a read. Remembered per statement text: Norma's statements are
+    a few hundred constant strings, and the keyword search takes ~80 µs over a long one."""
+    return bool(_PLAIN_READ.match(sql)) and not _WRITE_WORD.search(sql)
 
 
 def instance_dir() -> Path:
@@ -542,3 +550,26 @@ def m044_agency_search_indexes(db: sqlite_utils.Database) -> None:
             units     INTEGER NOT NULL,   -- rows (clauses) in the index
             built_at  TEXT NOT NULL       -- UTC, ISO 8601
         )""")
+
+
+@migrations()
+def m045_campaign_progress_version(db: sqlite_utils.Database) -> None:
+    """campaigns.progress_version counts the changes to a campaign's assignments that change its
+    progress figures other than by a verdict: an act assigned, taken out, given to another agency,
+    finished or reopened.
+
+    The dashboard's cached figures key on it (tracker.campaigns.progress_stamp): reading one
+    row instead of counting every assignment of the campaign on each visit (~0.3 ms for 1,000
+    acts). Triggers keep it, so no writer can forget to.
+    """
+    db.execute("ALTER TABLE campaigns ADD COLUMN progress_version INTEGER NOT NULL DEFAULT 0")
+    bump = "UPDATE campaigns SET progress_version = progress_version + 1 WHERE id"
+    db.execute(f"CREATE TRIGGER assignments_progress_insert AFTER INSERT ON assignments"
+               f" BEGIN {bump} = NEW.campaign_id; END")
+    db.execute(f"CREATE TRIGGER assignments_progress_delete AFTER DELETE ON assignments"
+               f" BEGIN {bump} = OLD.campaign_id; END")
+    db.execute(f"""CREATE TRIGGER assignments_progress_update
+        AFTER UPDATE OF campaign_id, act_id, agency_id, status ON assignments
+        WHEN OLD.campaign_id IS NOT NEW.campaign_id OR OLD.act_id IS NOT NEW.act_id
+          OR OLD.agency_id IS NOT NEW.agency_id OR (OLD.status = 'reviewed') IS NOT (NEW.status = 'reviewed')
+        BEGIN {bump} IN (OLD.campaign_id, NEW.campaign_id); END""")
