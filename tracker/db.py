@@ -23,7 +23,6 @@ from sqlite_utils.migrations import Migrations
 from nlp.morph import lemmas
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-MMAP_BYTES = 256 * 1024 * 1024
 BUSY_TIMEOUT_MS = 10_000  # a writer waits this long for another one before "database is locked"
 
 migrations = Migrations("norma")
@@ -90,11 +89,13 @@ def open_db(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
         migrate(db)
         return db
     db.enable_wal()
-    # Pages are read straight from the OS's file cache instead of being copied into each
-    # connection's own small cache: the web server's connections (one per thread) share it,
-    # and the search index's long doclists stop being re-read page by page. 256 MB of address
-    # space, not of memory (bench/bench_web.py: ~5-15% less server CPU per request).
-    db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    # No memory-mapped I/O (PRAGMA mmap_size stays 0): in WAL mode a connection whose next read
+    # finds the database changed by another one drops its whole mapping along with its page
+    # cache (pager.c, pagerBeginReadTransaction). With verdicts being written all the time,
+    # strace showed a server process remapping 256 MB ~130 times a second and faulting every
+    # page in again. Without it: 3.4 instead of 3.75 ms of server CPU a request (bench/bench_web.py,
+    # seven interleaved pairs, lower in six, equal in one), and a single search costs the same.
+
     # The web app opens the database on every request: asking which migrations are pending
     # costs a query and a Python scan each time. A process remembers the schema version it
     # found current for a path; a database replaced or changed by anyone else has another
