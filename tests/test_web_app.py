@@ -494,6 +494,21 @@ def test_the_menu_offers_each_role_only_its_pages_in_its_language(client, world)
     assert "Campaigns" in menu() and "Кампании" not in menu()
 
 
+@pytest.mark.parametrize("mount", ["", "/norma", "/987654321987"])
+def test_links_made_in_bulk_are_the_links_url_for_makes(world, mount):
+    from flask import url_for
+
+    from web.core import urls_by_id
+
+    app = make_app(world)
+    with app.test_request_context("/", base_url=f"http://localhost{mount}/"):
+        ids = [1, 42, 1234567]
+        assert urls_by_id("review.act", "act_id", ids, cid=7) == {
+            i: url_for("review.act", cid=7, act_id=i) for i in ids}
+        assert urls_by_id("acts.show", "act_id", {5}) == {5: f"{mount}/acts/5"}
+        assert urls_by_id("acts.show", "act_id", []) == {}
+
+
 def test_template_strings_are_translated_and_their_values_escaped(world):
     app = make_app(world)
     with app.test_request_context("/"):

@@ -189,6 +189,24 @@ def _spans(text: str, needles: Iterable[tuple[str, str]]) -> list[tuple[int, int
     return sorted(found)
 
 
+_URL_MARKER = "987654321987"  # stands for the id in urls_by_id; no table gets near such an id
+
+
+def urls_by_id(endpoint: str, key: str, ids: Iterable[int], **values: Any) -> dict[int, str]:
+    """{id: url_for(endpoint, **values, <key>=id)} for many ids at once.
+
+    werkzeug builds each URL in ~10 µs, and the dashboard's queue and a page of search results
+    draw 20-50 links to the same route: the URL is built once with a marker for the id, which
+    is then replaced. Hand-written because url_for has no bulk form. `key` is an int parameter.
+    """
+    ids = [int(i) for i in ids]
+    pattern = url_for(endpoint, **values, **{key: int(_URL_MARKER)}) if ids else ""
+    if pattern.count(_URL_MARKER) != 1:  # the marker elsewhere too (a strange mount point): one by one
+        return {i: url_for(endpoint, **values, **{key: i}) for i in ids}
+    head, tail = pattern.split(_URL_MARKER)
+    return {i: f"{head}{i}{tail}" for i in ids}
+
+
 _nav = Memo(size=64)
 
 

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from web.cache import Memo, cached
-from web.core import get_db, logged_in, progress_bars, today, user_row
+from web.core import get_db, logged_in, progress_bars, today, urls_by_id, user_row
 
 bp = Blueprint("dashboard", __name__)
 
@@ -78,8 +78,11 @@ def index():
     show_all = request.args.get("all") == "1"
     rows = None if show_all else DASHBOARD_ROWS
     shown = queue[:rows]
-    for a in shown:
-        a["url"] = url_for("review.act", cid=a["campaign"]["id"], act_id=a["act_id"])
+    for c in campaigns:  # one URL pattern per campaign, not a url_for per row
+        mine = [a for a in shown if a["campaign"]["id"] == c["id"]]
+        urls = urls_by_id("review.act", "act_id", [a["act_id"] for a in mine], cid=c["id"])
+        for a in mine:
+            a["url"] = urls[a["act_id"]]
     return render_template("dashboard/index.html", campaigns=campaigns, summary=summary, queue=shown,
                            queue_total=len(queue), overdue_shown=(summary.get("overdue_acts") or [])[:rows],
                            all_url=url_for("dashboard.index", all=1, **({"campaign": chosen["id"]} if chosen else {})))
@@ -116,7 +119,7 @@ def _results_html(q: str) -> str:
             results = search_agency_acts(db, q, agency_id=user["agency_id"], act_ids=visible, limit=SEARCH_LIMIT)
         else:
             results = search_units(db, q, act_ids=visible, limit=SEARCH_LIMIT)
-        act_urls = {a: url_for("acts.show", act_id=a) for a in {r["act_id"] for r in results}}  # once per act
+        act_urls = urls_by_id("acts.show", "act_id", {r["act_id"] for r in results})
         return render_template("dashboard/_results.html", q=q, limit=SEARCH_LIMIT, results=results,
                                act_urls=act_urls)
 
