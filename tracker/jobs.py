@@ -32,6 +32,8 @@ STATUSES = ("queued", "running", "done", "failed")
 # worker marks it failed on start instead of leaving it spinning forever in the UI.
 STALE_AFTER = timedelta(hours=1)
 
+INDEX_PAUSE_SECONDS = 0.25  # between two rebuilds of agency search indexes (Worker.run)
+
 _wakeup = threading.Event()  # set by enqueue_import so an idle worker in this process starts at once
 
 
@@ -192,8 +194,11 @@ class Worker(threading.Thread):
             while not self._stop_event.is_set():
                 try:
                     busy = run_one(db, extract=self.extract) is not None
-                    if not busy:  # nothing to import: bring one agency's search index up to date
-                        busy = bool(refresh_stale(db, limit=1))
+                    if not busy and refresh_stale(db, limit=1):  # nothing to import: one agency's index
+                        busy = True
+                        # each rebuild holds the write lock (~0.1-0.5 s): a pause before the next
+                        # one lets the verdicts waiting for it in, however many indexes are stale
+                        self._stop_event.wait(INDEX_PAUSE_SECONDS)
                 except Exception:  # noqa: BLE001 - e.g. "database is locked": wait and retry
                     log.exception("job worker")
                     busy = False
