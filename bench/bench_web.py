@@ -7,7 +7,9 @@ full-text index), which takes seconds instead of parsing 5,000 files. One campai
 --assigned acts to 20 agencies; each simulated user is one agency's staff member who
 loops: dashboard, own act page, search, verdict on a new clause of its own act.
 Searches go through 40 phrases, each user starting elsewhere in the list, so nearly every
-search is the first of its kind for its agency and is computed, not served from a cache.
+search is the first of its kind for its agency and is computed, not served from a cache; they
+run in each agency's own index (tracker.search_index), brought up to date before the run as the
+server's job threads would do it after the assignments.
 Every verdict must be stored (and is a real change: the run's stamp is in its wording):
 the verdicts in the database are checked at the end.
 
