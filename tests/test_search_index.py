@@ -126,3 +126,17 @@ def test_agency_staff_find_the_same_clauses_before_and_after_their_index_is_buil
     assert after == before
     assert any(before.values())
     assert all(link.startswith(f"/acts/{web.act_a}#") for found_links in after.values() for link in found_links)
+
+
+def test_an_agency_with_too_many_clauses_searches_the_full_index_and_is_not_rebuilt_again(world, monkeypatch):
+    from tracker import search_index
+
+    clauses = world.db.execute("SELECT COUNT(*) FROM units WHERE act_id = ?", [world.a1]).fetchone()[0]
+    monkeypatch.setattr(search_index, "MAX_UNITS", clauses - 1)
+    assert world.agency_a in refresh_stale(world.db)
+    assert stale(world.db) == []  # recorded as current: the job thread does not try again and again
+    assert current_index(world.db, world.agency_a, {world.a1}) is None
+    assert world.db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = ?",
+                            [table_name(world.agency_a)]).fetchone()[0] == 0
+    hits = search(world.db, "заявление", agency_id=world.agency_a, act_ids={world.a1}, limit=1000)
+    assert found(hits) == found(search_units(world.db, "заявление", act_ids={world.a1}, limit=1000)) != set()

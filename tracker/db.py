@@ -548,7 +548,7 @@ def m044_agency_search_indexes(db: sqlite_utils.Database) -> None:
         CREATE TABLE agency_search_indexes (
             agency_id INTEGER PRIMARY KEY,
             stamp     TEXT NOT NULL,      -- tracker.search_index.stamp of the acts it holds
-            units     INTEGER NOT NULL,   -- rows (clauses) in the index
+            units     INTEGER NOT NULL,   -- rows (clauses) in the index; 0: none built, units_fts is searched
             built_at  TEXT NOT NULL       -- UTC, ISO 8601
         )""")
 

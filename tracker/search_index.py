@@ -17,12 +17,16 @@ assignments therefore changes the speed of a search, never what it may see or fi
 `refresh_stale` (re)builds the indexes that no longer match the assignments: each server
 process's job thread calls it when no import is waiting (tracker.jobs), and
 `python -m tracker search-index` does at once. A rebuild replaces the agency's index in one
-write transaction (~0.1 s for 50 acts, 5,000 clauses). Clauses never change after import
-(a new version is a new act), so assignments are all that can make an index stale.
+write transaction (~0.1 s for 50 acts, 5,000 clauses; ~0.6 s for 60,000). An agency with more
+than MAX_UNITS clauses gets no index of its own (its row says 0 units) and searches units_fts:
+its rebuild would hold the write lock for seconds, and with a large share of all acts its own
+index would save little. Clauses never change after import (a new version is a new act), so
+assignments are all that can make an index stale.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +36,8 @@ from tracker.access import agency_act_ids
 from tracker.acts import ACTS_IN_MATCH_MAX, _act_token, search_units
 from tracker.dates import now_utc
 from tracker.db import write_transaction
+
+MAX_UNITS = 100_000  # clauses; an agency with more searches units_fts (~1 s of write lock to rebuild)
 
 
 def table_name(agency_id: int) -> str:
@@ -46,9 +52,9 @@ def stamp(act_ids: Iterable[int]) -> str:
 
 
 def current_index(db: sqlite_utils.Database, agency_id: int, act_ids: Iterable[int]) -> str | None:
-    """The agency's index if it holds exactly `act_ids`, else None."""
-    row = db.execute("SELECT stamp FROM agency_search_indexes WHERE agency_id = ?", [agency_id]).fetchone()
-    return table_name(agency_id) if row is not None and row[0] == stamp(act_ids) else None
+    """The agency's index if it holds exactly `act_ids` (and was built: not over MAX_UNITS), else None."""
+    row = db.execute("SELECT stamp, units FROM agency_search_indexes WHERE agency_id = ?", [agency_id]).fetchone()
+    return table_name(agency_id) if row is not None and row[0] == stamp(act_ids) and row[1] > 0 else None
 
 
 def search(db: sqlite_utils.Database, text: str, *, agency_id: int, act_ids: Iterable[int],
@@ -93,6 +99,13 @@ def refresh(db: sqlite_utils.Database, agency_id: int) -> bool:
         new = stamp(ids)
         if row is not None and row[0] == new:
             return False
+        units = db.execute("SELECT COUNT(*) FROM units WHERE act_id IN (SELECT value FROM json_each(?))",
+                           [json.dumps(ids)]).fetchone()[0]
+        if units > MAX_UNITS:  # recorded as current with no index: searched in units_fts
+            db.execute(f"DROP TABLE IF EXISTS {name}")
+            db.execute("INSERT OR REPLACE INTO agency_search_indexes(agency_id, stamp, units, built_at)"
+                       " VALUES (?, ?, 0, ?)", [agency_id, new, now_utc()])
+            return True
         # content='': only the index is stored (the lemmas are in units_fts already); the same
         # tokenizer as units_fts, so that both find the same words
         db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5("
