@@ -3,6 +3,7 @@ current only while it holds exactly the agency's assigned acts, kept up to date 
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 
 import pytest
@@ -94,16 +95,48 @@ def test_an_index_name_that_is_not_an_agency_index_is_refused(world):
 
 
 def test_the_job_thread_brings_stale_agency_indexes_up_to_date(world, tmp_path):
-    assert stale(world.db) == [world.agency_a, world.agency_b]
-    worker = start_worker(tmp_path / "norma.db", poll_seconds=0.05)
-    try:
+    def settled() -> bool:
         deadline = time.monotonic() + 30
         while stale(world.db) and time.monotonic() < deadline:
             time.sleep(0.05)
+        return stale(world.db) == []
+
+    assert stale(world.db) == [world.agency_a, world.agency_b]
+    worker = start_worker(tmp_path / "norma.db", poll_seconds=0.05)
+    try:
+        assert settled()
+        assert current_index(world.db, world.agency_b, {world.a2}) == table_name(world.agency_b)
+        eaeu = import_act(world.db, EAEU_161)  # assigned while the thread runs: noticed and rebuilt
+        assign_acts(world.db, world.cid, world.agency_a, [eaeu], user=None)
+        assert settled()
+        assert current_index(world.db, world.agency_a, {world.a1, eaeu}) == table_name(world.agency_a)
     finally:
         worker.stop()
-    assert stale(world.db) == []
-    assert current_index(world.db, world.agency_b, {world.a2}) == table_name(world.agency_b)
+
+
+def test_an_agency_whose_index_cannot_be_built_does_not_hold_up_the_others(world, monkeypatch, caplog):
+    from tracker import search_index
+
+    real = search_index.refresh
+
+    def broken_for_a(db, agency_id):
+        if agency_id == world.agency_a:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(db, agency_id)
+
+    monkeypatch.setattr(search_index, "refresh", broken_for_a)
+    assert refresh_stale(world.db, limit=1) == [world.agency_b]
+    assert "cannot be rebuilt" in caplog.text
+    assert stale(world.db) == [world.agency_a]
+    mine = search(world.db, "заявление", agency_id=world.agency_a, act_ids={world.a1})
+    assert mine and {r["act_id"] for r in mine} == {world.a1}  # searched in the full index meanwhile
+
+
+def test_an_agency_index_never_yields_acts_outside_those_asked_for(world):
+    refresh_stale(world.db)
+    own = table_name(world.agency_a)
+    assert search_units(world.db, "заявление", act_ids={world.a1}, within=own)
+    assert search_units(world.db, "заявление", act_ids={world.a2}, within=own) == []
 
 
 def test_agency_staff_find_the_same_clauses_before_and_after_their_index_is_built(tmp_path):

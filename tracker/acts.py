@@ -267,8 +267,9 @@ def search_units(db: sqlite_utils.Database, text: str, *, act_id: int | None = N
     if within is not None:
         if not _INDEX_NAME.fullmatch(within) or act_id is not None:
             raise ValueError(f"not an agency index, or restricted to one act: {within!r}")
-        return _search(db, f"SELECT rowid AS fts_rowid, bm25({within}) AS score FROM {within}"
+        hits = _search(db, f"SELECT rowid AS fts_rowid, bm25({within}) AS score FROM {within}"
                            f" WHERE {within} MATCH ? ORDER BY score, rowid LIMIT ?", [match, limit])
+        return [h for h in hits if h["act_id"] in ids]  # never another act, whatever the caller checked
     # The `act` column holds only tokens "a<digits>" (_act_token): a query without such a word can
     # leave out the `lemmas :` filter and find the same rows, ranked the same, ~10% faster (FTS5
     # then need not look at which column each occurrence is in).
@@ -285,7 +286,7 @@ def search_units(db: sqlite_utils.Database, text: str, *, act_id: int | None = N
                        f" FROM units_fts WHERE {where} ORDER BY score, rowid LIMIT ?", [expr, *params, limit])
 
 
-_INDEX_NAME = re.compile(r"units_fts_agency\d+")  # tracker.search_index.table_name
+_INDEX_NAME = re.compile(r"units_fts_agency[0-9]+")  # tracker.search_index.table_name
 
 
 def _search(db: sqlite_utils.Database, hits: str, params: list[Any]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from parsers.api import MAX_BYTES
 from tracker.dates import now_utc
 from tracker.db import open_db, write_transaction
 from tracker.files import read_blob, store_blob
-from tracker.search_index import refresh_stale
+from tracker.search_index import fingerprint, refresh_stale
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ STATUSES = ("queued", "running", "done", "failed")
 STALE_AFTER = timedelta(hours=1)
 
 INDEX_PAUSE_SECONDS = 0.25  # between two rebuilds of agency search indexes (Worker.run)
+INDEX_RECHECK_SECONDS = 300  # a full look for stale indexes even when the fingerprint stood still
 
 _wakeup = threading.Event()  # set by enqueue_import so an idle worker in this process starts at once
 
@@ -186,6 +188,21 @@ class Worker(threading.Thread):
         self.poll_seconds = poll_seconds
         self.extract = extract
         self._stop_event = threading.Event()
+        self._indexes_seen: tuple | None = None  # search_index.fingerprint when all were current
+        self._indexes_next_look = 0.0  # time.monotonic() of the next look regardless
+
+    def _refresh_one_index(self, db: sqlite_utils.Database) -> bool:
+        """Rebuild one stale agency search index; True if one was rebuilt. Looks for stale ones
+        (a pass over every assignment) only when the assignments' fingerprint moved, and every
+        INDEX_RECHECK_SECONDS in any case."""
+        mark, now = fingerprint(db), time.monotonic()
+        if mark == self._indexes_seen and now < self._indexes_next_look:
+            return False
+        if refresh_stale(db, limit=1):
+            self._indexes_seen = None  # look again next turn: more may be stale
+            return True
+        self._indexes_seen, self._indexes_next_look = mark, now + INDEX_RECHECK_SECONDS
+        return False
 
     def run(self) -> None:
         db = open_db(self.db_path)
@@ -194,7 +211,7 @@ class Worker(threading.Thread):
             while not self._stop_event.is_set():
                 try:
                     busy = run_one(db, extract=self.extract) is not None
-                    if not busy and refresh_stale(db, limit=1):  # nothing to import: one agency's index
+                    if not busy and self._refresh_one_index(db):  # nothing to import: one agency's index
                         busy = True
                         # each rebuild holds the write lock (~0.1-0.5 s): a pause before the next
                         # one lets the verdicts waiting for it in, however many indexes are stale

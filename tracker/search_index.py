@@ -4,8 +4,9 @@ Why: search ranks with FTS5's bm25, which first counts, for every word of the qu
 rows holding it in the *whole* index. For a common word ("заявление", "юридическое лицо")
 that is a walk over 30,000-130,000 of 500,000 rows even when the search is limited to an
 agency's 50 acts: ~5 of the ~6 ms such a search takes (bench/bench_web.py's database). An
-index of the agency's acts alone is searched in ~0.8 ms and finds the same clauses; its ranking
-weighs a word by how rare it is among the agency's own acts, which are what its staff search.
+index of the agency's acts alone is searched in ~0.8 ms and matches the same clauses; its
+ranking weighs a word by how rare it is among the agency's own acts, which are what its staff
+search, so when more clauses match than a page shows, the best ones shown may differ a little.
 
 Each index (`units_fts_agency<N>`) is contentless: the lemma index alone, under the rowids of
 units_fts, which the hits are joined to. `agency_search_indexes` records the acts each was
@@ -27,6 +28,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -36,6 +39,8 @@ from tracker.access import agency_act_ids
 from tracker.acts import ACTS_IN_MATCH_MAX, _act_token, search_units
 from tracker.dates import now_utc
 from tracker.db import write_transaction
+
+log = logging.getLogger(__name__)
 
 MAX_UNITS = 100_000  # clauses; an agency with more searches units_fts (~1 s of write lock to rebuild)
 
@@ -122,5 +127,26 @@ def refresh(db: sqlite_utils.Database, agency_id: int) -> bool:
 
 
 def refresh_stale(db: sqlite_utils.Database, *, limit: int | None = None) -> list[int]:
-    """Refresh up to `limit` stale agency indexes (all by default); return the agencies changed."""
-    return [agency for agency in stale(db)[:limit] if refresh(db, agency)]
+    """Refresh up to `limit` stale agency indexes (all by default); return the agencies changed.
+
+    An agency whose rebuild fails is logged and passed over, so that it cannot hold up the others
+    (its searches keep using units_fts meanwhile).
+    """
+    changed: list[int] = []
+    for agency in stale(db):
+        if limit is not None and len(changed) >= limit:
+            break
+        try:
+            if refresh(db, agency):
+                changed.append(agency)
+        except sqlite3.Error:
+            log.exception("agency %s: its search index cannot be rebuilt", agency)
+    return changed
+
+
+def fingerprint(db: sqlite_utils.Database) -> tuple:
+    """A cheap value that changes whenever any agency's acts may have changed: the job thread
+    looks for stale indexes (`stale`, a pass over every assignment) only when it moves."""
+    return tuple(db.execute("SELECT (SELECT TOTAL(progress_version) FROM campaigns),"
+                            " (SELECT COUNT(*) FROM campaigns), (SELECT COUNT(*) FROM assignments),"
+                            " (SELECT COUNT(*) FROM agency_search_indexes)").fetchone())

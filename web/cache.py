@@ -4,8 +4,8 @@ tracker.campaigns.progress counts the clauses and verdicts of every assigned act
 thousands of acts that is ~0.2 s of CPU, and the dashboard is the page everybody opens.
 The figures are kept per campaign for PROGRESS_CACHE_SECONDS (default 5) and dropped at
 once when this process finishes an act, assigns acts or changes the deadline. The server
-runs several processes, each with its own cache: the views put tracker.campaigns.progress_stamp
-(deadline, assignments, finished acts; one cheap query) in the key, so such a change made
+runs several processes, each with its own cache: campaign_figures puts tracker.campaigns.progress_stamp
+(deadline, assignments, finished acts; one row) in the key, so such a change made
 through any process shows at once everywhere. Verdicts do not change the stamp (with many
 reviewers at work that would recompute the figures on nearly every view): the bars lag a
 verdict by at most those seconds, while the review page, which is not cached, shows it at once.
@@ -19,6 +19,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -53,6 +55,38 @@ def cached(kind: str, cid: int, key: tuple, compute: Callable[[], Any]) -> Any:
                     del _store[k]
                     _computing.pop(k, None)
     return value
+
+
+@dataclass
+class Figures:
+    """A campaign's progress per agency (tracker.campaigns.progress) and its overdue acts
+    (overdue_acts), cached together. An agency's own share is filtered once per entry (a
+    campaign may have thousands of overdue acts) and goes when the entry goes, so it is
+    never older than the figures themselves."""
+
+    progress: list[dict[str, Any]]
+    overdue: list[dict[str, Any]]
+    by_agency: dict[int, tuple[list, list]] = field(default_factory=dict)
+
+    def of(self, agency: int | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(progress, overdue) of one agency; of every agency for None."""
+        if agency is None:
+            return self.progress, self.overdue
+        mine = self.by_agency.get(agency)
+        if mine is None:  # two threads may both filter: same result, no harm
+            mine = self.by_agency[agency] = ([p for p in self.progress if p["agency_id"] == agency],
+                                             [a for a in self.overdue if a["agency_id"] == agency])
+        return mine
+
+
+def campaign_figures(db: Any, cid: int, today: date) -> Figures:
+    """The campaign's Figures as of `today`, computed at most once per PROGRESS_CACHE_SECONDS
+    unless tracker.campaigns.progress_stamp moved (see the module's docstring)."""
+    from tracker.campaigns import overdue_acts, progress, progress_stamp
+
+    stamp = progress_stamp(db, cid)  # finished acts, assignments, deadline: never stale, any process
+    return cached("figures", cid, (today, stamp), lambda: Figures(progress(db, cid, today),
+                                                                  overdue_acts(db, cid, today)))
 
 
 def invalidate(cid: int) -> None:

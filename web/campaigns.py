@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from web.cache import cached, invalidate
+from web.cache import campaign_figures, invalidate
 from web.core import (
     ROLES_MANAGE,
     get_db,
@@ -112,9 +112,6 @@ def show(cid: int):
     from tracker.campaigns import (
         assignments,
         days_left,
-        overdue_acts,
-        progress,
-        progress_stamp,
         working_days_left,
     )
 
@@ -123,11 +120,9 @@ def show(cid: int):
     agency = _agency_scope()
     now = today()
     rows = assignments(db, cid, agency_id=agency)
-    stamp = progress_stamp(db, cid)  # finished acts, assignments, deadline: never stale, any process
-    prog = cached("progress", cid, (now, stamp), lambda: progress(db, cid, now))
-    if agency is not None:
-        prog = [p for p in prog if p["agency_id"] == agency]
-    late_ids = {a["act_id"] for a in cached("overdue", cid, (now, stamp), lambda: overdue_acts(db, cid, now))}
+    figures = campaign_figures(db, cid, now)
+    prog = figures.of(agency)[0]
+    late_ids = {a["act_id"] for a in figures.overdue}
     by_id = {m["id"]: m for m in measures()}
     return render_template(
         "campaigns/show.html", campaign=campaign, assignments=rows, progress=prog,

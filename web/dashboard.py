@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from web.cache import Memo, cached
+from web.cache import Memo, campaign_figures
 from web.core import get_db, logged_in, progress_bars, today, urls_by_id, user_row
 
 bp = Blueprint("dashboard", __name__)
@@ -26,9 +26,6 @@ def index():
         assignments,
         days_left,
         list_campaigns,
-        overdue_acts,
-        progress,
-        progress_stamp,
         working_days_left,
     )
 
@@ -47,17 +44,7 @@ def index():
     summary: dict[str, Any] = {}
     if chosen is not None:
         cid = chosen["id"]
-        stamp = progress_stamp(db, cid)  # finished acts, assignments, deadline: never stale, any process
-
-        def everyone() -> tuple[list, list]:
-            return (cached("progress", cid, (now, stamp), lambda: progress(db, cid, now)),
-                    cached("overdue", cid, (now, stamp), lambda: overdue_acts(db, cid, now)))
-
-        if agency is None:
-            prog, late = everyone()
-        else:  # its own rows, kept alike: a campaign may have thousands of overdue acts to filter
-            prog, late = cached("agency", cid, (now, stamp, agency), lambda: tuple(
-                [r for r in rows if r["agency_id"] == agency] for rows in everyone()))
+        prog, late = campaign_figures(db, cid, now).of(agency)
         summary = {
             "campaign": chosen, "days_left": days_left(chosen, now),
             "working_days_left": working_days_left(chosen, now), "progress": prog,

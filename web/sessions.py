@@ -45,6 +45,7 @@ def csrf_token() -> str:
         return generate_csrf()
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     fresh = generate_csrf() if session.get(field) is None else None  # a new session: its secret is made now
-    signed = _signed_tokens.get((current_app.secret_key, session[field]), lambda: fresh or generate_csrf())
+    key = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key  # what Flask-WTF signs with
+    signed = _signed_tokens.get((key, session[field]), lambda: fresh or generate_csrf())
     setattr(g, field, signed)  # generate_csrf later in this request returns the same token
     return signed
