@@ -562,6 +562,26 @@ def test_agency_staff_see_their_queue_on_the_dashboard(client, world):
     assert f"/acts/{world.act_b}" not in queue
 
 
+def test_the_queue_row_of_a_reviewed_clause_and_the_language_change_on_the_next_visit(client, world, db):
+    from tracker.campaigns import clause_units
+
+    act_as(client, world, "agency_a")
+    total = len(clause_units(db, world.act_a))
+
+    def row() -> str:
+        html = client.get(f"/?campaign={world.campaign}").get_data(as_text=True)
+        queue = re.search(r'class="card queue">(.*?)</section>', html, flags=re.S).group(1)
+        return re.search(rf'<tr[^>]*>\s*<td><a href="/campaigns/{world.campaign}/acts/{world.act_a}".*?</tr>',
+                         queue, flags=re.S).group(0)
+
+    assert f"0/{total}" in row() and "не начат" in row()
+    client.post(f"/campaigns/{world.campaign}/acts/{world.act_a}/units/{world.uid_a}/verdict",
+                data={"verdict": "keep"})
+    assert f"1/{total}" in row() and "в работе" in row()  # kept rows are drawn again when they change
+    client.get("/lang/en")
+    assert "in progress" in row() and "в работе" not in row()
+
+
 def test_agency_queue_shows_the_nearest_deadlines_first_and_links_to_all(client, world, monkeypatch):
     from web import dashboard
 

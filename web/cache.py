@@ -67,6 +67,13 @@ class Figures:
     progress: list[dict[str, Any]]
     overdue: list[dict[str, Any]]
     by_agency: dict[int, tuple[list, list]] = field(default_factory=dict)
+    drawn: dict[tuple, Any] = field(default_factory=dict)
+
+    def html(self, key: tuple, draw: Callable[[], Any]) -> Any:
+        """draw() once per `key` (what the drawing shows besides these figures) for this entry."""
+        if key not in self.drawn:  # two threads may both draw: same result, no harm
+            self.drawn[key] = draw()
+        return self.drawn[key]
 
     def of(self, agency: int | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(progress, overdue) of one agency; of every agency for None."""
