@@ -106,21 +106,20 @@ def refresh(db: sqlite_utils.Database, agency_id: int) -> bool:
             return False
         units = db.execute("SELECT COUNT(*) FROM units WHERE act_id IN (SELECT value FROM json_each(?))",
                            [json.dumps(ids)]).fetchone()[0]
-        if units > MAX_UNITS:  # recorded as current with no index: searched in units_fts
+        if units > MAX_UNITS:  # recorded as current with no index (0 units): searched in units_fts
             db.execute(f"DROP TABLE IF EXISTS {name}")
-            db.execute("INSERT OR REPLACE INTO agency_search_indexes(agency_id, stamp, units, built_at)"
-                       " VALUES (?, ?, 0, ?)", [agency_id, new, now_utc()])
-            return True
-        # content='': only the index is stored (the lemmas are in units_fts already); the same
-        # tokenizer as units_fts, so that both find the same words
-        db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5("
-                   "lemmas, content='', tokenize = 'unicode61 remove_diacritics 0')")
-        db.execute(f"INSERT INTO {name}({name}) VALUES ('delete-all')")
-        units = 0
-        for start in range(0, len(ids), ACTS_IN_MATCH_MAX):  # the act tokens find the acts' rows at once
-            acts = " OR ".join(_act_token(a) for a in ids[start:start + ACTS_IN_MATCH_MAX])
-            units += db.execute(f"INSERT INTO {name}(rowid, lemmas) SELECT rowid, lemmas FROM units_fts"
-                                " WHERE units_fts MATCH ?", [f"act : ({acts})"]).rowcount
+            units = 0
+        else:
+            # content='': only the index is stored (the lemmas are in units_fts already); the same
+            # tokenizer as units_fts, so that both find the same words
+            db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5("
+                       "lemmas, content='', tokenize = 'unicode61 remove_diacritics 0')")
+            db.execute(f"INSERT INTO {name}({name}) VALUES ('delete-all')")
+            units = 0
+            for start in range(0, len(ids), ACTS_IN_MATCH_MAX):  # the act tokens find the acts' rows at once
+                acts = " OR ".join(_act_token(a) for a in ids[start:start + ACTS_IN_MATCH_MAX])
+                units += db.execute(f"INSERT INTO {name}(rowid, lemmas) SELECT rowid, lemmas FROM units_fts"
+                                    " WHERE units_fts MATCH ?", [f"act : ({acts})"]).rowcount
         db.execute("INSERT OR REPLACE INTO agency_search_indexes(agency_id, stamp, units, built_at)"
                    " VALUES (?, ?, ?, ?)", [agency_id, new, units, now_utc()])
     return True

@@ -2,7 +2,6 @@
 and full-text search over clauses, limited to what the user may see."""
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from typing import Any
 
@@ -115,13 +114,14 @@ def _results_html(q: str) -> str:
     from tracker.access import visible_act_ids
     from tracker.acts import search_units
     from tracker.search_index import search as search_agency_acts
+    from tracker.search_index import stamp
 
     db = get_db()
     user = user_row()
     visible = visible_act_ids(db, user)
     newest = db.execute("SELECT (SELECT MAX(id) FROM acts),"
                         " (SELECT rowid FROM units_fts ORDER BY rowid DESC LIMIT 1)").fetchone()
-    who = None if visible is None else hashlib.blake2b(repr(sorted(visible)).encode(), digest_size=16).digest()
+    who = None if visible is None else stamp(visible)
     key = (current_app.config["DATABASE"], tuple(newest), q, who, str(get_locale()))
     def draw() -> str:
         if user.get("role") == "agency":  # in the agency's own index when it is up to date
